@@ -1,0 +1,19 @@
+"""Checks and graders for the "Improving Deep Neural Networks, week 3" labs.
+
+Students meet this package through one line of a lab's set-up cell::
+
+    checker = autograder.notebook_checker("softmax_regression", globals())
+
+and the test cells, ``checker.run("test_softmax")``. Instructors use the
+command line: ``python -m autograder demo`` (see README.md).
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from . import environment
+from .datasets import load_digits
+from .notebook import NotebookChecker, notebook_checker
+
+__all__ = ["NotebookChecker", "__version__", "environment", "load_digits", "notebook_checker"]

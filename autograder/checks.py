@@ -1,0 +1,205 @@
+"""The check model: one named, pointed, deterministic test of one answer.
+
+A check runs in three steps, so that student code and verdicts can live in
+different processes (DESIGN.md section 5):
+
+1. ``make_inputs(rng)`` draws the inputs, on the trusted side, from a seed;
+2. ``probe(answers, inputs)`` runs the answer on them and returns plain data
+   (arrays, numbers, strings); this is the only step that runs student code.
+   The same probe run on an *oracle* (the Keras built-ins, or the reference
+   solution) gives the expected data;
+3. ``judge(evidence)`` turns the observed and expected data into a verdict.
+
+A check with no probe judges the answer's source instead (for example the
+"implemented from scratch" check).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .compare import Tolerance, compare, to_numpy
+
+Inputs = dict[str, Any]
+Observed = dict[str, Any]
+
+BUILTIN = "builtin"
+REFERENCE = "reference"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    passed: bool
+    message: str
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Everything a judge may look at; all of it is plain data."""
+
+    inputs: Inputs
+    observed: Observed
+    expected: Observed | None
+    source: str | None
+    hidden: bool
+    imports: str = ""  # the notebook's import statements, to resolve aliases in `source`
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A known wrong answer: what it would return, and what to tell the student.
+
+    ``predict`` maps the check's inputs to what that mistake returns; when the
+    student's output matches it (and not the right answer), the message names
+    the mistake instead of only reporting numbers.
+    """
+
+    hint: str
+    predict: Callable[[Inputs], Any]
+    key: str = "out"
+
+
+def no_inputs(rng: np.random.Generator) -> Inputs:
+    return {}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One named check of one answer (DESIGN.md section 4)."""
+
+    name: str
+    answer: str
+    judge: Callable[[Evidence], Verdict]
+    points: float = 1.0
+    make_inputs: Callable[[np.random.Generator], Inputs] = no_inputs
+    probe: Callable[[Any, Inputs], Observed] | None = None
+    oracle: str | None = None
+    hidden: bool = False
+
+    def __post_init__(self) -> None:
+        if self.oracle not in (None, BUILTIN, REFERENCE):
+            raise ValueError(f"oracle must be None, {BUILTIN!r} or {REFERENCE!r}. Received: oracle={self.oracle!r}")
+        if self.oracle is not None and self.probe is None:
+            raise ValueError(f"check {self.name!r} has an oracle but no probe to run on it")
+
+
+def passed(message: str = "") -> Verdict:
+    return Verdict(True, message)
+
+
+def failed(message: str) -> Verdict:
+    return Verdict(False, message)
+
+
+def diagnose(evidence: Evidence, mistakes: Sequence[Mistake]) -> str:
+    """The hint of the first known mistake that the observed output matches."""
+    for mistake in mistakes:
+        if mistake.key not in evidence.observed:
+            continue
+        try:
+            predicted = mistake.predict(evidence.inputs)
+        except (FloatingPointError, ValueError, ZeroDivisionError):
+            continue
+        with np.errstate(all="ignore"):
+            observed = to_numpy(evidence.observed[mistake.key])
+            predicted = np.asarray(predicted)
+            if observed.shape == predicted.shape and np.allclose(
+                observed.astype(np.float64), predicted.astype(np.float64), rtol=1e-4, atol=1e-5, equal_nan=True
+            ):
+                return mistake.hint
+    return ""
+
+
+def with_hint(message: str, hint: str) -> str:
+    return f"{message}. Likely mistake: {hint}" if hint else message
+
+
+def close(
+    key: str = "out",
+    *,
+    what: str,
+    expect: Callable[[Inputs], Any] | None = None,
+    tolerance: Tolerance | None = None,
+    mistakes: Sequence[Mistake] = (),
+) -> Callable[[Evidence], Verdict]:
+    """A judge: ``observed[key]`` must match the oracle's (or ``expect(inputs)``).
+
+    Args:
+        key: which observed value to compare.
+        what: the thing compared against, for the message ("keras.ops.softmax").
+        expect: computes the expected value from the inputs; without it the
+            oracle's observed value is used.
+        tolerance: defaults to the expected dtype's.
+        mistakes: known wrong answers to recognise in the output.
+    """
+
+    def judge(evidence: Evidence) -> Verdict:
+        if expect is not None:
+            expected = expect(evidence.inputs)
+        elif evidence.expected is not None:
+            expected = evidence.expected[key]
+        else:
+            raise ValueError(f"judge for {key!r} needs an oracle or an `expect` function")
+        outcome = compare(evidence.observed.get(key), expected, tolerance=tolerance, hidden=evidence.hidden)
+        if outcome.ok:
+            return passed(f"matches {what} (max abs error {outcome.max_abs_error:.2g})")
+        return failed(with_hint(f"differs from {what}: {outcome.problem}", diagnose(evidence, mistakes)))
+
+    return judge
+
+
+def all_of(*judges: Callable[[Evidence], Verdict]) -> Callable[[Evidence], Verdict]:
+    """A judge that passes when every one passes, reporting the first failure."""
+
+    def judge(evidence: Evidence) -> Verdict:
+        messages = []
+        for one in judges:
+            verdict = one(evidence)
+            if not verdict.passed:
+                return verdict
+            messages.append(verdict.message)
+        return passed("; ".join(m for m in messages if m))
+
+    return judge
+
+
+CellChecks = Mapping[str, Sequence[Check]]
+
+
+@dataclass(frozen=True)
+class AnswerSpec:
+    """One graded answer: its nbgrader grade_id, the names it defines, and the
+    calls that it must not delegate to (DESIGN.md section 3)."""
+
+    grade_id: str
+    defines: tuple[str, ...]
+    forbidden: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Lab:
+    """A lab's public contract: its answers in notebook order and their public checks.
+
+    ``builtins`` builds the oracle namespace lazily (it imports Keras).
+    """
+
+    name: str
+    answers: tuple[AnswerSpec, ...]
+    public_checks: CellChecks
+    builtins: Callable[[], dict[str, Any]]
+    notes: dict[str, str] = field(default_factory=dict)
+
+    def answer(self, grade_id: str) -> AnswerSpec:
+        for spec in self.answers:
+            if spec.grade_id == grade_id:
+                return spec
+        raise KeyError(f"lab {self.name!r} has no answer {grade_id!r}")
+
+    @property
+    def test_cells(self) -> list[str]:
+        """Every test cell id, in notebook order: test_X then hidden_X per answer."""
+        return [cell for spec in self.answers for cell in (f"test_{spec.grade_id}", f"hidden_{spec.grade_id}")]

@@ -1,0 +1,141 @@
+"""The "implemented from scratch" check: an answer must not delegate to the
+built-in it is compared with (DESIGN.md section 3).
+
+The answer's source is parsed, every dotted reference is resolved through the
+imports of the notebook (``ops`` -> ``keras.ops``, ``tf`` -> ``tensorflow``,
+``from keras.ops import softmax as sm`` -> ``keras.ops.softmax``) and matched
+against the answer's list of forbidden names. ``tf.keras`` counts as ``keras``.
+The lists themselves live with each lab's answers (``AnswerSpec.forbidden``).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Sequence
+from fnmatch import fnmatchcase
+
+from .checks import Evidence, Verdict, failed, passed
+
+_ALIASES_OF_KERAS = ("tensorflow.keras.", "tf_keras.", "keras.src.", "tensorflow.python.keras.")
+
+
+def _normalise(dotted: str) -> str:
+    for prefix in _ALIASES_OF_KERAS:
+        if dotted.startswith(prefix):
+            return "keras." + dotted[len(prefix) :]
+    return dotted
+
+
+def import_aliases(sources: Sequence[str]) -> dict[str, str]:
+    """Local name -> module path, from every import statement, in order."""
+    aliases: dict[str, str] = {}
+    for source in sources:
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.asname:
+                        aliases[alias.asname] = alias.name
+                    else:
+                        root = alias.name.split(".")[0]
+                        aliases[root] = root
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                for alias in node.names:
+                    aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    return aliases
+
+
+def _dotted(node: ast.AST) -> str | None:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+def references(source: str, aliases: dict[str, str]) -> list[tuple[str, int]]:
+    """Every resolved dotted name ``source`` uses, with its line number.
+
+    ``getattr(module, "name")`` with a constant name counts as ``module.name``.
+    """
+    tree = ast.parse(source)
+    # A name the answer defines itself (its own `softmax`) shadows an import of it.
+    own = {n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)}
+    aliases = {k: v for k, v in {**aliases, **import_aliases([source])}.items() if k not in own}
+    found: list[tuple[str, int]] = []
+    for node in ast.walk(tree):
+        dotted = None
+        if isinstance(node, ast.Attribute | ast.Name) and isinstance(getattr(node, "ctx", None), ast.Load):
+            dotted = _dotted(node)
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "getattr"
+            and len(node.args) >= 2
+            and isinstance(node.args[1], ast.Constant)
+            and isinstance(node.args[1].value, str)
+        ):
+            base = _dotted(node.args[0])
+            dotted = f"{base}.{node.args[1].value}" if base else None
+        if dotted is None:
+            continue
+        head, _, rest = dotted.partition(".")
+        if head in aliases:
+            dotted = aliases[head] + ("." + rest if rest else "")
+        found.append((_normalise(dotted), node.lineno))
+    return found
+
+
+def delegations(source: str, forbidden: Sequence[str], context: Sequence[str] = ()) -> list[tuple[str, int]]:
+    """The forbidden names ``source`` uses, given the imports in ``context``.
+
+    Patterns are dotted names where ``*`` matches anything, dots included
+    (``keras.*.softmax`` matches ``keras.ops.softmax`` and
+    ``keras.ops.nn.softmax``).
+    """
+    aliases = import_aliases(context)
+    hits, seen = [], set()
+    for name, line in references(source, aliases):
+        if name not in seen and any(fnmatchcase(name, pattern) for pattern in forbidden):
+            seen.add(name)
+            hits.append((name, line))
+    return hits
+
+
+def has_stub(source: str) -> bool:
+    """Whether the code still raises NotImplementedError (an unanswered stub)."""
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Raise) and node.exc is not None:
+            target = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+            if isinstance(target, ast.Name) and target.id == "NotImplementedError":
+                return True
+    return False
+
+
+def from_scratch_judge(answer: str, forbidden: Sequence[str]):
+    """A judge that fails when the answer's source uses a forbidden name."""
+
+    def judge(evidence: Evidence) -> Verdict:
+        if evidence.source is None:
+            return failed(f"the code of {answer} was not found, so it could not be checked")
+        try:
+            if has_stub(evidence.source):
+                return failed(f"{answer} is not implemented yet (it still raises NotImplementedError)")
+            hits = delegations(evidence.source, forbidden, [evidence.imports])
+        except SyntaxError as error:
+            return failed(f"the code of {answer} does not parse: {error.msg} (line {error.lineno})")
+        if not hits:
+            return passed("uses no built-in it is compared with")
+        listed = ", ".join(f"{name} (line {line})" for name, line in hits)
+        return failed(
+            f"it calls {listed}: the exercise is to implement this yourself, so the built-in it is "
+            "compared with may not do the work"
+        )
+
+    return judge

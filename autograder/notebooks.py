@@ -1,0 +1,109 @@
+"""Reading notebooks: cells by nbgrader grade_id, answer code, and running
+answer cells into a namespace.
+
+A submitted notebook is data from outside: every way it can be malformed
+becomes a :class:`NotebookError` with a sentence a person can act on.
+"""
+
+from __future__ import annotations
+
+import json
+import linecache
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+_MAGIC = re.compile(r"^(\s*)([%!].*)$")
+
+
+class NotebookError(ValueError):
+    """A notebook that cannot be read or lacks what grading needs."""
+
+
+def read_notebook(path: Path | str) -> Any:
+    """Read a notebook file as nbformat v4, or raise NotebookError saying why not."""
+    import nbformat
+
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise NotebookError(f"cannot read {path.name}: {error.strerror}") from None
+    if not raw.strip():
+        raise NotebookError(f"{path.name} is empty")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise NotebookError(f"{path.name} is not UTF-8 text (byte {error.start}): is it really a .ipynb file?") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise NotebookError(f"{path.name} is not valid JSON (line {error.lineno}): {error.msg}") from None
+    if not isinstance(data, dict) or "cells" not in data and "worksheets" not in data:
+        raise NotebookError(f"{path.name} is JSON but not a Jupyter notebook (no cells)")
+    try:
+        return nbformat.reads(text, as_version=4)
+    except Exception as error:  # noqa: BLE001 - nbformat raises many kinds
+        raise NotebookError(f"{path.name} is not a valid notebook: {error}") from None
+
+
+def grade_id(cell: Mapping[str, Any]) -> str | None:
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def cell_source(notebook: Any, cell_id: str) -> str:
+    """The source of the cell whose nbgrader grade_id is ``cell_id``."""
+    matches = [cell for cell in notebook.cells if grade_id(cell) == cell_id]
+    if not matches:
+        raise NotebookError(f"no cell with grade_id {cell_id!r}")
+    if len(matches) > 1:
+        raise NotebookError(f"{len(matches)} cells have grade_id {cell_id!r}")
+    return matches[0].source
+
+
+def answer_sources(notebook: Any, grade_ids: list[str]) -> dict[str, str]:
+    """The code of each answer cell present, by grade_id."""
+    found = {}
+    for gid in grade_ids:
+        try:
+            found[gid] = cell_source(notebook, gid)
+        except NotebookError:
+            continue
+    return found
+
+
+def comment_out_magics(source: str) -> tuple[str, list[str]]:
+    """Comment out IPython magics and shell escapes (``%pip``, ``!ls``, ``%%time``).
+
+    Returns the code and the lines that were commented out, to report them.
+    """
+    out, removed = [], []
+    for line in source.splitlines():
+        match = _MAGIC.match(line)
+        if match:
+            removed.append(match.group(2))
+            out.append(f"{match.group(1)}# {match.group(2)}")
+        else:
+            out.append(line)
+    return "\n".join(out), removed
+
+
+def run_cells(sources: Mapping[str, str], namespace: dict[str, Any]) -> dict[str, str]:
+    """Execute each answer's code in ``namespace``; returns why each failed.
+
+    One answer's syntax error or crash leaves the others runnable, so they can
+    still be graded. Each cell's code is registered with ``linecache`` under
+    ``<grade_id>`` so that tracebacks can quote the student's line.
+    """
+    errors = {}
+    for gid, source in sources.items():
+        filename = f"<{gid}>"
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        try:
+            exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - running the answer is the point
+        except SyntaxError as error:
+            errors[gid] = f"SyntaxError: {error.msg} (line {error.lineno})"
+        except (Exception, SystemExit, KeyboardInterrupt) as error:  # noqa: BLE001
+            errors[gid] = f"{type(error).__name__}: {error}"
+    return errors

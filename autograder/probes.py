@@ -1,0 +1,38 @@
+"""Probes shared by every lab: call an answer on the inputs, or see what it raises.
+
+A probe is the only part of a check that runs student code; it returns plain
+data (see ``checks``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .checks import Inputs, Observed
+from .runner import MissingAnswer
+
+
+def calls(function: str, *args: str, key: str = "out", **kwargs: str) -> Callable[[Any, Inputs], Observed]:
+    """A probe returning ``{key: answers.<function>(*inputs[args], **inputs[kwargs])}``."""
+
+    def probe(answers: Any, inputs: Inputs) -> Observed:
+        fn = getattr(answers, function)
+        return {key: fn(*(inputs[a] for a in args), **{k: inputs[v] for k, v in kwargs.items()})}
+
+    return probe
+
+
+def raised(fn: Callable[[], Any]) -> str:
+    """The name of the exception ``fn()`` raises, or "" if it returns.
+
+    A stub's ``NotImplementedError`` and a missing name are not answers, so they
+    propagate and the runner explains them.
+    """
+    try:
+        fn()
+    except (NotImplementedError, MissingAnswer):
+        raise
+    except Exception as error:  # noqa: BLE001 - which exception is the observation
+        return type(error).__name__
+    return ""

@@ -1,0 +1,261 @@
+"""Running checks on a student's answers: the three steps of a check, with the
+student's exceptions turned into messages and global state kept in order.
+
+This module is where student code is called. Whatever it raises becomes a
+failed check with a message naming the exception and the student's line;
+whatever it writes to stderr is captured (see ``capture``) and reported.
+"""
+
+from __future__ import annotations
+
+import ast
+import linecache
+import os
+import random
+import re
+import sys
+import traceback
+import zlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .capture import captured
+from .checks import Check, Evidence, Lab, Observed
+from .compare import to_numpy
+from .results import CellResult, CheckResult
+from .source_code import answer_source
+
+_PACKAGE_DIR = str(Path(__file__).resolve().parent)
+_LIBRARY_DIRS = tuple({os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)})
+
+
+_SYMBOLIC = re.compile(r"symbolic|KerasTensor|Tracer", re.IGNORECASE)
+
+
+class MissingAnswer(Exception):
+    """A name the check needs is not defined by the student's code."""
+
+    def __init__(self, name: str):
+        super().__init__(name)
+        self.name = name
+
+
+class Namespace:
+    """Attribute access to a dict of answers, with a clear error for a missing name."""
+
+    def __init__(self, names: Mapping[str, Any]):
+        self._names = names
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._names[name]
+        except KeyError:
+            raise MissingAnswer(name) from None
+
+
+@dataclass
+class Answers:
+    """A student's answers: the names their code defined, and the code itself.
+
+    Args:
+        names: the namespace the answers ran in (a kernel's ``globals()``).
+        sources: the code cells, in the order they ran (IPython's ``In``, or
+            the answer cells of a submitted notebook).
+        in_kernel: whether the student is running the checks themselves (the
+            messages then say "run the cell" rather than "your notebook").
+        errors: per grade_id, why that answer could not be run at all.
+    """
+
+    names: Mapping[str, Any]
+    sources: Sequence[str] = ()
+    in_kernel: bool = True
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_kernel(cls, namespace: Mapping[str, Any]) -> Answers:
+        history = namespace.get("In") or namespace.get("_ih") or []
+        return cls(namespace, [s for s in history if isinstance(s, str)])
+
+    def source(self, defines: Sequence[str]) -> str | None:
+        return answer_source(defines, self.sources)
+
+    def imports(self) -> str:
+        """Every import statement of the sources, so that aliases resolve."""
+        lines = []
+        for source in self.sources:
+            try:
+                tree = ast.parse(source)
+            except (SyntaxError, ValueError):
+                continue
+            lines += [
+                ast.get_source_segment(source, n) or ""
+                for n in ast.walk(tree)
+                if isinstance(n, ast.Import | ast.ImportFrom)
+            ]
+        return "\n".join(lines)
+
+
+def check_seed(base: int, lab: str, cell: str, check: str) -> int:
+    """A seed per check, stable across processes (``hash`` is salted per process)."""
+    return (zlib.crc32(f"{lab}:{cell}:{check}".encode()) ^ base) % (2**32)
+
+
+def _student_frame(error: BaseException) -> traceback.FrameSummary | None:
+    """The innermost frame of the student's code in the error's traceback."""
+    for frame in reversed(traceback.extract_tb(error.__traceback__)):
+        path = os.path.realpath(frame.filename) if not frame.filename.startswith("<") else frame.filename
+        if not (path.startswith(_PACKAGE_DIR) or path.startswith(_LIBRARY_DIRS)):
+            return frame
+    return None
+
+
+def _line_of(frame: traceback.FrameSummary) -> str:
+    return (frame.line or linecache.getline(frame.filename, frame.lineno)).strip()
+
+
+def _where(frame: traceback.FrameSummary | None) -> str:
+    if frame is None:
+        return ""
+    line = _line_of(frame)
+    return f" (in {frame.name}, line {frame.lineno}{': `' + line + '`' if line else ''})"
+
+
+def is_stub(error: BaseException) -> bool:
+    """Whether the error is the ``raise NotImplementedError()`` of an unanswered stub.
+
+    Keras re-raises an error from a layer's ``call`` with a longer message, so
+    the test is on the student's line that raised it, not on the message.
+    """
+    if not isinstance(error, NotImplementedError):
+        return False
+    frame = _student_frame(error)
+    return frame is not None and _line_of(frame).startswith("raise NotImplementedError")
+
+
+def explain(error: BaseException, grade_id: str, answers: Answers, answer: str | None = None) -> str:
+    """A student-facing sentence for an exception raised by their code.
+
+    ``answer`` is the name the student wrote (``Softmax``); it defaults to the
+    grade_id of its cell (``softmax_layer``).
+    """
+    answer = answer or grade_id
+    if isinstance(error, MissingAnswer):
+        if grade_id in answers.errors:
+            return f"`{error.name}` is not defined because the cell of {answer} failed: {answers.errors[grade_id]}"
+        if answers.in_kernel:
+            return f"`{error.name}` is not defined: run the cell that defines it (and the cells above it) first"
+        return f"`{error.name}` is not defined in the notebook"
+    if is_stub(error):
+        return f"{answer} is not implemented yet: replace `raise NotImplementedError()` with your code"
+    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    text = text if len(text) <= 300 else text[:297] + "..."
+    message = f"your code raised {type(error).__name__}{': ' + text if text else ''}{_where(_student_frame(error))}"
+    if _SYMBOLIC.search(str(error)):
+        message += (
+            ". Inside a Keras layer, model or loss the inputs are symbolic tensors, which NumPy cannot "
+            "handle: write this with keras.ops (ops.exp, ops.sum, ...) instead of np.*"
+        )
+    return message
+
+
+def _plain(value: Any) -> Any:
+    """Tensors become NumPy arrays; everything a probe returns must be plain data."""
+    if isinstance(value, str | bool | int | float | type(None) | np.ndarray | np.generic):
+        return value
+    if isinstance(value, list | tuple):
+        return type(value)(_plain(v) for v in value)
+    return to_numpy(value)
+
+
+def _observe(check: Check, names: Namespace, inputs: dict) -> Observed:
+    return {key: _plain(value) for key, value in check.probe(names, inputs).items()}
+
+
+class _KerasState:
+    """Fresh Keras globals for a check, and the caller's restored afterwards."""
+
+    def __init__(self, seed: int):
+        self.seed = seed
+
+    def __enter__(self) -> None:
+        import keras
+
+        self.policy, self.floatx = keras.config.dtype_policy(), keras.config.floatx()
+        self.np_state, self.py_state = np.random.get_state(), random.getstate()
+        keras.config.set_floatx("float32")
+        keras.config.set_dtype_policy("float32")
+        keras.utils.set_random_seed(self.seed)
+
+    def __exit__(self, *exc: object) -> None:
+        import keras
+
+        keras.config.set_floatx(self.floatx)
+        keras.config.set_dtype_policy(self.policy)
+        np.random.set_state(self.np_state)
+        random.setstate(self.py_state)
+
+
+def run_check(
+    check: Check,
+    spec_defines: Sequence[str],
+    answers: Answers,
+    oracles: Mapping[str, Mapping[str, Any]],
+    seed: int,
+) -> CheckResult:
+    """Run one check: inputs, probe of the answer (and of its oracle), verdict."""
+
+    def result(ok: bool, message: str) -> CheckResult:
+        return CheckResult(check.name, ok, check.points if ok else 0.0, check.points, message)
+
+    with captured() as output:
+        inputs = check.make_inputs(np.random.default_rng(seed))
+        observed: Observed = {}
+        expected = None
+        if check.probe is not None:
+            with _KerasState(seed):
+                try:
+                    observed = _observe(check, Namespace(answers.names), inputs)
+                except (Exception, SystemExit, KeyboardInterrupt) as error:  # noqa: BLE001 - student code
+                    return result(False, explain(error, check.answer, answers, spec_defines[0]))
+            if check.oracle is not None:
+                with _KerasState(seed):
+                    expected = _observe(check, Namespace(oracles[check.oracle]), inputs)
+        source = answers.source(spec_defines) if check.probe is None else None
+        evidence = Evidence(inputs, observed, expected, source, check.hidden, answers.imports() if source else "")
+        verdict = check.judge(evidence)
+    message = verdict.message
+    noise = output.summary()
+    if noise:
+        message += f" [while the check ran, this was written to stderr or warned: {noise}]"
+    return result(verdict.passed, message)
+
+
+def run_cell(
+    lab: Lab,
+    cell_id: str,
+    checks: Sequence[Check],
+    answers: Answers,
+    oracles: Mapping[str, Mapping[str, Any]],
+    base_seed: int,
+) -> CellResult:
+    """Run every check of one test cell; a failure of the checker itself is
+    reported as such, never as a traceback in the student's cell."""
+    results = []
+    for check in checks:
+        defines = lab.answer(check.answer).defines
+        try:
+            outcome = run_check(check, defines, answers, oracles, check_seed(base_seed, lab.name, cell_id, check.name))
+        except Exception as error:  # noqa: BLE001 - a bug of ours must not cost a traceback
+            outcome = CheckResult(
+                check.name,
+                False,
+                0.0,
+                check.points,
+                f"the checker itself failed ({type(error).__name__}: {error}); please tell your instructor",
+            )
+        results.append(outcome)
+    return CellResult(cell_id, tuple(results))
