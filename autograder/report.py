@@ -24,7 +24,7 @@ def cell_report(cell: CellResult, width: int = 100) -> str:
     return "\n".join(lines)
 
 
-def class_table(results: Sequence[LabResult], message_width: int = 90) -> str:
+def class_table(results: Sequence[LabResult], message_width: int = 120) -> str:
     """One row per student: score and the first failing check's message."""
     rows = [("student", "lab", "score", "first failing check")]
     for result in results:
@@ -34,7 +34,10 @@ def class_table(results: Sequence[LabResult], message_width: int = 90) -> str:
         elif first is None:
             why = "-"
         else:
-            why = f"{first[0]} / {first[1].name}: {first[1].message}"
+            # The diagnosis, when there is one, says more in a table than the numbers before it.
+            message = first[1].message
+            diagnosis = message.partition("Likely mistake: ")[2] or message
+            why = f"{first[0]} / {first[1].name}: {diagnosis}"
         if len(why) > message_width:
             why = why[: message_width - 3] + "..."
         score = f"{_points(result.score)}/{_points(result.max_score)}"

@@ -1,0 +1,57 @@
+"""``python -m autograder demo``: grade the bundled example class of every lab.
+
+The class of each lab is the reference solution ("reference"), the blank
+student lab ("blank"), and the typical mistakes of
+``solutions/_grading/demo/<lab>.py`` (each the reference with one answer
+replaced). It shows an instructor what the grader reports before a real
+class is graded.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from . import course
+from .capture import captured
+from .grading import grade_sources
+from .labs import available, get_lab
+from .notebooks import answer_sources, read_notebook
+from .report import class_table
+from .results import LabResult
+
+
+def demo_class(root: Path, lab_name: str) -> dict[str, dict[str, str]]:
+    """student id -> {grade_id: answer code} for the demo class of a lab."""
+    lab = get_lab(lab_name)
+    grade_ids = [spec.grade_id for spec in lab.answers]
+    reference = answer_sources(read_notebook(course.solution_path(root, lab_name)), grade_ids)
+    blank = answer_sources(read_notebook(course.release_path(root, lab_name)), grade_ids)
+    students = {"reference": reference, "blank": blank}
+    for student, answers in course.demo_students(root, lab_name).items():
+        students[student] = {**reference, **answers}
+    return students
+
+
+def run_demo(root: Path, labs: Sequence[str] | None = None, out: TextIO = sys.stdout) -> list[LabResult]:
+    """Grade the demo class of each lab, printing progress and then the table."""
+    with captured():  # TensorFlow's C++ start-up lines are not for the instructor's terminal
+        import keras
+
+    results = []
+    names = [lab for lab in (labs or available()) if course.solution_path(root, lab).is_file()]
+    print(f"Grading the demo class of {', '.join(names)} in this process "
+          f"(Keras {keras.__version__}, {keras.backend.backend()} backend).", file=out)
+    for lab_name in names:
+        students = demo_class(root, lab_name)
+        for n, (student, sources) in enumerate(students.items(), start=1):
+            start = time.perf_counter()
+            results.append(grade_sources(student, get_lab(lab_name), sources, root))
+            print(f"  [{lab_name} {n}/{len(students)}] {student}: "
+                  f"{results[-1].score:g}/{results[-1].max_score:g} in {time.perf_counter() - start:.1f} s", file=out)
+    print(file=out)
+    print(class_table(results), file=out)
+    return results
