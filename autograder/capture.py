@@ -77,7 +77,11 @@ def captured() -> Iterator[Captured]:
         for handler in handlers:
             handler.setStream(python_err)
         try:
-            with _fd2_redirected(fd_sink), contextlib.redirect_stderr(python_err), contextlib.redirect_stdout(python_out):
+            with (
+                _fd2_redirected(fd_sink),
+                contextlib.redirect_stderr(python_err),
+                contextlib.redirect_stdout(python_out),
+            ):
                 yield result
         finally:
             for handler, stream in handlers.items():

@@ -43,7 +43,13 @@ def to_numpy(value: Any) -> np.ndarray:
     """A NumPy array from a NumPy array, a backend tensor, a list or a scalar."""
     if isinstance(value, np.ndarray):
         return value
-    if hasattr(value, "numpy") or type(value).__module__.split(".")[0] in {"tensorflow", "jax", "jaxlib", "torch"}:
+    to_array = getattr(value, "numpy", None)  # TensorFlow tensors, Keras variables
+    if callable(to_array):
+        try:
+            return np.asarray(to_array())
+        except Exception:
+            pass
+    if type(value).__module__.split(".")[0] in {"tensorflow", "jax", "jaxlib", "torch", "keras"}:
         import keras
 
         return np.asarray(keras.ops.convert_to_numpy(value))
@@ -140,7 +146,7 @@ def compare(
             f"max abs error {_fmt(max_abs)}, max rel error {_fmt(max_rel)} ({tol}, "
             f"{int((excess > 0).sum())} of {got.size} values outside)"
         )
-    if np.issubdtype(want.dtype, np.floating) and np.issubdtype(got.dtype, np.floating):
-        if np.finfo(got.dtype).bits < np.finfo(want.dtype).bits:
-            detail += f"; your result is {got.dtype} where {want.dtype} was expected: is something cast down?"
+    both_float = np.issubdtype(want.dtype, np.floating) and np.issubdtype(got.dtype, np.floating)
+    if both_float and np.finfo(got.dtype).bits < np.finfo(want.dtype).bits:
+        detail += f"; your result is {got.dtype} where {want.dtype} was expected: is something cast down?"
     return Comparison(False, detail, max_abs, max_rel)

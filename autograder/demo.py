@@ -43,15 +43,21 @@ def run_demo(root: Path, labs: Sequence[str] | None = None, out: TextIO = sys.st
 
     results = []
     names = [lab for lab in (labs or available()) if course.solution_path(root, lab).is_file()]
-    print(f"Grading the demo class of {', '.join(names)} in this process "
-          f"(Keras {keras.__version__}, {keras.backend.backend()} backend).", file=out)
+    print(
+        f"Grading the demo class of {', '.join(names)} in this process "
+        f"(Keras {keras.__version__}, {keras.backend.backend()} backend).",
+        file=out,
+    )
     for lab_name in names:
         students = demo_class(root, lab_name)
         for n, (student, sources) in enumerate(students.items(), start=1):
             start = time.perf_counter()
             results.append(grade_sources(student, get_lab(lab_name), sources, root))
-            print(f"  [{lab_name} {n}/{len(students)}] {student}: "
-                  f"{results[-1].score:g}/{results[-1].max_score:g} in {time.perf_counter() - start:.1f} s", file=out)
+            print(
+                f"  [{lab_name} {n}/{len(students)}] {student}: "
+                f"{results[-1].score:g}/{results[-1].max_score:g} in {time.perf_counter() - start:.1f} s",
+                file=out,
+            )
     print(file=out)
     print(class_table(results), file=out)
     return results

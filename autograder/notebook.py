@@ -24,6 +24,12 @@ from .report import cell_report
 from .results import CellResult, CheckResult
 from .runner import Answers
 
+# What a hidden test cell says in a student's copy, where the course's hidden checks are absent.
+HIDDEN_ELSEWHERE = (
+    "hidden checks test the same answer on other inputs when your instructor grades the lab; "
+    "they cannot run here (0 points here, not a verdict on your answer)"
+)
+
 
 class NotebookChecker:
     """Runs a lab's test cells on the answers defined in a notebook's namespace."""
@@ -37,9 +43,10 @@ class NotebookChecker:
         with captured():
             try:
                 cell = run_test_cell(self.lab, cell_id, Answers.from_kernel(self.namespace))
-            except CourseError as error:
-                cell = CellResult(cell_id, (CheckResult("hidden checks", False, 0.0, 0.0, str(error)),))
-            except Exception as error:  # noqa: BLE001 - never a checker traceback in a student's cell
+            except CourseError:
+                print(f"{cell_id}: {HIDDEN_ELSEWHERE}")
+                return 0.0
+            except Exception as error:
                 message = f"the checker itself failed ({type(error).__name__}: {error}); please tell your instructor"
                 cell = CellResult(cell_id, (CheckResult("checker", False, 0.0, 0.0, message),))
         print(cell_report(cell))

@@ -35,16 +35,18 @@ def read_notebook(path: Path | str) -> Any:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise NotebookError(f"{path.name} is not UTF-8 text (byte {error.start}): is it really a .ipynb file?") from None
+        raise NotebookError(
+            f"{path.name} is not UTF-8 text (byte {error.start}): is it really a .ipynb file?"
+        ) from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise NotebookError(f"{path.name} is not valid JSON (line {error.lineno}): {error.msg}") from None
-    if not isinstance(data, dict) or "cells" not in data and "worksheets" not in data:
+    if not isinstance(data, dict) or ("cells" not in data and "worksheets" not in data):
         raise NotebookError(f"{path.name} is JSON but not a Jupyter notebook (no cells)")
     try:
         return nbformat.reads(text, as_version=4)
-    except Exception as error:  # noqa: BLE001 - nbformat raises many kinds
+    except Exception as error:
         raise NotebookError(f"{path.name} is not a valid notebook: {error}") from None
 
 
@@ -101,9 +103,25 @@ def run_cells(sources: Mapping[str, str], namespace: dict[str, Any]) -> dict[str
         filename = f"<{gid}>"
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         try:
-            exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - running the answer is the point
+            exec(compile(source, filename, "exec"), namespace)
         except SyntaxError as error:
             errors[gid] = f"SyntaxError: {error.msg} (line {error.lineno})"
-        except (Exception, SystemExit, KeyboardInterrupt) as error:  # noqa: BLE001
+        except (Exception, SystemExit, KeyboardInterrupt) as error:
             errors[gid] = f"{type(error).__name__}: {error}"
     return errors
+
+
+def with_answers(notebook: Any, sources: Mapping[str, str]) -> Any:
+    """A copy of ``notebook`` with the cells of the given grade_ids holding the given code.
+
+    This is how a submission is made from a released lab: the student's code
+    goes into the answer cells, everything else stays as released.
+    """
+    import copy
+
+    filled = copy.deepcopy(notebook)
+    for cell in filled.cells:
+        gid = grade_id(cell)
+        if gid in sources:
+            cell.source = sources[gid]
+    return filled

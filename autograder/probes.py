@@ -33,6 +33,6 @@ def raised(fn: Callable[[], Any]) -> str:
         fn()
     except (NotImplementedError, MissingAnswer):
         raise
-    except Exception as error:  # noqa: BLE001 - which exception is the observation
+    except Exception as error:
         return type(error).__name__
     return ""

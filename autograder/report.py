@@ -45,7 +45,7 @@ def class_table(results: Sequence[LabResult], message_width: int = 120) -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     out = []
     for n, row in enumerate(rows):
-        out.append("  ".join(cell.ljust(w) for cell, w in zip(row[:3], widths)) + "  " + row[3])
+        out.append("  ".join(cell.ljust(w) for cell, w in zip(row[:3], widths, strict=True)) + "  " + row[3])
         if n == 0:
             out.append("  ".join("-" * w for w in widths) + "  " + "-" * 19)
     return "\n".join(out)

@@ -11,13 +11,13 @@ from pathlib import Path
 os.environ.setdefault("LAB_QUICK", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import pytest  # noqa: E402
+import pytest
 
-from autograder.course import solution_path  # noqa: E402
-from autograder.grading import grade_sources  # noqa: E402
-from autograder.labs import get_lab  # noqa: E402
-from autograder.notebooks import answer_sources, read_notebook  # noqa: E402
-from autograder.results import CheckResult, LabResult  # noqa: E402
+from autograder.course import solution_path
+from autograder.grading import grade_sources
+from autograder.labs import get_lab
+from autograder.notebooks import answer_sources, read_notebook
+from autograder.results import CheckResult, LabResult
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -7,11 +7,7 @@ with these answer cells filled in, and the reference's code for the rest.
 
 STUDENTS = {
     "unstable_softmax": {
-        "softmax": (
-            "def softmax(z):\n"
-            "    e = ops.exp(z)\n"
-            "    return e / ops.sum(e, axis=-1, keepdims=True)\n"
-        ),
+        "softmax": ("def softmax(z):\n    e = ops.exp(z)\n    return e / ops.sum(e, axis=-1, keepdims=True)\n"),
     },
     "sum_not_mean": {
         "categorical_crossentropy": (
