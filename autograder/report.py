@@ -34,10 +34,10 @@ def class_table(results: Sequence[LabResult], message_width: int = 120) -> str:
         elif first is None:
             why = "-"
         else:
-            # The diagnosis, when there is one, says more in a table than the numbers before it.
-            message = first[1].message
-            diagnosis = message.partition("Likely mistake: ")[2] or message
-            why = f"{first[0]} / {first[1].name}: {diagnosis}"
+            # The diagnosis, when there is one, says more in a table than the check's name and numbers.
+            cell_id, check = first
+            diagnosis = check.message.partition("Likely mistake: ")[2]
+            why = f"{cell_id}: {diagnosis}" if diagnosis else f"{cell_id} / {check.name}: {check.message}"
         if len(why) > message_width:
             why = why[: message_width - 3] + "..."
         score = f"{_points(result.score)}/{_points(result.max_score)}"

@@ -1,0 +1,56 @@
+"""The command line, as an instructor runs it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+
+def run(*args: str, cwd) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "autograder", *args], cwd=cwd, capture_output=True, text=True, timeout=600
+    )
+
+
+@pytest.mark.slow
+def test_demo_grades_the_example_class(repo):
+    """Does `python -m autograder demo` grade the example class and print a table with the diagnoses?"""
+    result = run("demo", cwd=repo)
+    assert result.returncode == 0, result.stderr
+    rows = {line.split()[0]: line for line in result.stdout.splitlines() if "softmax_regression  " in line}
+    assert set(rows) >= {"reference", "blank", "unstable_softmax", "sum_not_mean", "batch_axis_softmax"}
+    total = rows["reference"].split()[2].split("/")[1]
+    assert rows["reference"].split()[2] == f"{total}/{total}" and rows["reference"].rstrip().endswith("-")
+    assert rows["blank"].split()[2] == f"0/{total}"
+    assert "subtract each row's max" in rows["unstable_softmax"]
+    assert "summed over the examples" in rows["sum_not_mean"]
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_unknown_lab_is_a_usage_error(repo):
+    """Is an unknown lab refused with the list of labs and exit status 2?"""
+    result = run("demo", "--lab", "no_such_lab", cwd=repo)
+    assert result.returncode == 2
+    assert "softmax_regression" in result.stderr
+
+
+def test_demo_outside_a_course_says_where_to_run_it(tmp_path, monkeypatch):
+    """Run from an empty folder with a copy of the package, does the demo explain what is missing?"""
+    import shutil
+
+    from autograder import course
+
+    package = tmp_path / "pkg"
+    shutil.copytree(course.Path(course.__file__).parent, package / "autograder")
+    env_run = subprocess.run(
+        [sys.executable, "-m", "autograder", "demo"],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(package), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert env_run.returncode == 2
+    assert "no course folder" in env_run.stderr and "Traceback" not in env_run.stderr

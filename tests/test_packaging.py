@@ -1,0 +1,59 @@
+"""What the installable package contains, and what it asks a student's machine to install."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tomllib
+import zipfile
+
+import pytest
+from packaging.requirements import Requirement
+
+from autograder.datasets import DIGITS_SHA256
+
+# Packages that belong to the instructor's side: installing them on Colab would
+# upgrade its notebook/IPython/Jupyter stack (see shared/reference/colab_and_style.md).
+INSTRUCTOR_ONLY = {"nbgrader", "notebook", "jupyterlab", "jupyter-server", "nbclient", "nbconvert", "ipykernel"}
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory, repo):
+    """The wheel `pip install .` would install, built once for the module."""
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(repo)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    (path,) = out.glob("autograder-*.whl")
+    return zipfile.ZipFile(path)
+
+
+def test_declared_dependencies_leave_out_the_instructor_tools(repo):
+    """Does `pip install .` stay clear of nbgrader and the Jupyter server packages?"""
+    project = tomllib.loads((repo / "pyproject.toml").read_text())["project"]
+    names = {Requirement(r).name.lower() for r in project["dependencies"]}
+    assert {"numpy", "keras"} <= names
+    assert not names & INSTRUCTOR_ONLY
+
+
+def test_wheel_ships_the_digits_data(wheel):
+    """Does the wheel carry digits.npz, byte-identical (by checksum) to datasets/?"""
+    import hashlib
+
+    data = wheel.read("autograder/data/digits.npz")
+    assert hashlib.sha256(data).hexdigest() == DIGITS_SHA256
+
+
+def test_wheel_holds_no_solution_hidden_check_or_seed(wheel, repo):
+    """Is nothing students must not see in the package: no solutions, hidden checks, seed or demo class?"""
+    names = wheel.namelist()
+    assert not [n for n in names if "solutions" in n or "_grading" in n or "hidden" in n or "demo/" in n]
+    seed = (repo / "solutions" / "_grading" / "hidden_seed").read_text().strip()
+    for name in names:
+        if name.endswith(".py"):
+            text = wheel.read(name).decode()
+            assert seed not in text, name
+            assert "BEGIN SOLUTION" not in text, name
