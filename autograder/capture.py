@@ -36,6 +36,15 @@ class Captured:
         return joined if len(joined) <= limit else joined[: limit - 3] + "..."
 
 
+_LIBRARY_DIRS = tuple({os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)})
+
+
+def _library_deprecation(warning: warnings.WarningMessage) -> bool:
+    """A deprecation warning that a library (Keras saving a model, say) raised about itself."""
+    is_deprecation = issubclass(warning.category, DeprecationWarning | PendingDeprecationWarning)
+    return is_deprecation and os.path.realpath(warning.filename).startswith(_LIBRARY_DIRS)
+
+
 def _stream_handlers(stream: object) -> list[logging.StreamHandler]:
     loggers = [logging.getLogger()] + [
         logger for logger in logging.Logger.manager.loggerDict.values() if isinstance(logger, logging.Logger)
@@ -89,4 +98,4 @@ def captured() -> Iterator[Captured]:
             fd_sink.seek(0)
             native = fd_sink.read().decode("utf-8", errors="replace")
             result.stderr = python_err.getvalue() + native
-            result.warnings = [f"{w.category.__name__}: {w.message}" for w in caught]
+            result.warnings = [f"{w.category.__name__}: {w.message}" for w in caught if not _library_deprecation(w)]

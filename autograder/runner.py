@@ -44,6 +44,11 @@ class MissingAnswer(Exception):
         self.name = name
 
 
+class ContractError(Exception):
+    """The answer breaks the lab's contract in a way a probe notices before
+    calling it (a weight missing, a wrong return type); the message is for the student."""
+
+
 class Namespace:
     """Attribute access to a dict of answers, with a clear error for a missing name."""
 
@@ -136,6 +141,22 @@ def is_stub(error: BaseException) -> bool:
     return frame is not None and _line_of(frame).startswith("raise NotImplementedError")
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _first_line(message: str) -> str:
+    """The line of an error message that says what went wrong.
+
+    Keras re-raises an error from a layer's ``call`` as "Exception encountered
+    when calling X.call()." followed by the original message: that one is meant.
+    """
+    lines = [_ANSI.sub("", line).strip() for line in message.strip().splitlines()]
+    lines = [line for line in lines if line]
+    if len(lines) > 1 and lines[0].startswith("Exception encountered when calling"):
+        return lines[1]
+    return lines[0] if lines else ""
+
+
 def explain(error: BaseException, grade_id: str, answers: Answers, answer: str | None = None) -> str:
     """A student-facing sentence for an exception raised by their code.
 
@@ -149,9 +170,11 @@ def explain(error: BaseException, grade_id: str, answers: Answers, answer: str |
         if answers.in_kernel:
             return f"`{error.name}` is not defined: run the cell that defines it (and the cells above it) first"
         return f"`{error.name}` is not defined in the notebook"
+    if isinstance(error, ContractError):
+        return str(error)
     if is_stub(error):
         return f"{answer} is not implemented yet: replace `raise NotImplementedError()` with your code"
-    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    text = _first_line(str(error))
     text = text if len(text) <= 300 else text[:297] + "..."
     message = f"your code raised {type(error).__name__}{': ' + text if text else ''}{_where(_student_frame(error))}"
     if _SYMBOLIC.search(str(error)):
@@ -229,7 +252,7 @@ def run_check(
         verdict = check.judge(evidence)
     message = verdict.message
     noise = output.summary()
-    if noise:
+    if noise and not verdict.passed:
         message += f" [while the check ran, this was written to stderr or warned: {noise}]"
     return result(verdict.passed, message)
 

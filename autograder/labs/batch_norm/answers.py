@@ -1,0 +1,31 @@
+"""The graded answers of the batch_norm lab (DESIGN.md section 3), and what each
+must not delegate to: the one place where those lists are written.
+
+Computing the moments with ``keras.ops.moments`` or ``tf.nn.moments`` is
+allowed (the exercise is the normalisation and the moving averages); the
+built-in normalisation and the built-in layer are not.
+"""
+
+from __future__ import annotations
+
+from ...checks import AnswerSpec
+
+_BUILT_IN_NORMALISATION = (
+    "keras.*batch_normalization",
+    "keras.*BatchNormalization",
+    "keras.*LayerNormalization",
+    "keras.*layer_normalization",
+    "tensorflow.*batch_normalization",
+    "tensorflow.*fused_batch_norm",
+    "tensorflow.*batch_norm_with_global_normalization",
+    "jax.*batch_norm*",
+    "flax.*",
+    "torch.*batch_norm*",
+    "torch.*BatchNorm*",
+)
+
+ANSWERS = (
+    AnswerSpec("batch_norm_forward", ("batch_norm_forward",), _BUILT_IN_NORMALISATION),
+    AnswerSpec("batch_norm_layer", ("BatchNormalization",), _BUILT_IN_NORMALISATION),
+    AnswerSpec("build_model", ("build_model",), ("keras.layers.BatchNormalization", "keras.*batch_normalization")),
+)
