@@ -33,10 +33,17 @@ _TOLERANCES = {
 }
 
 
+def dtype_name(dtype: Any) -> str:
+    """ "float64" for np.float64, "f8", "double", tf.float64 alike."""
+    try:
+        return np.dtype(dtype).name
+    except TypeError:
+        return str(getattr(dtype, "name", dtype))
+
+
 def tolerance_for(dtype: Any) -> Tolerance:
     """The tolerance for values computed in ``dtype`` (float32 for non-floats)."""
-    name = np.dtype(dtype).name if not isinstance(dtype, str) else dtype
-    return _TOLERANCES.get(name, _TOLERANCES["float32"])
+    return _TOLERANCES.get(dtype_name(dtype), _TOLERANCES["float32"])
 
 
 def to_numpy(value: Any) -> np.ndarray:
@@ -79,6 +86,15 @@ def _index(idx: tuple[int, ...]) -> str:
     return "[" + ", ".join(str(i) for i in idx) + "]"
 
 
+def _fmt_pair(got: float, want: float) -> tuple[str, str]:
+    """The two numbers with enough digits to tell them apart (6 if that is enough)."""
+    for digits in (6, 9, 12, 17):
+        a, b = f"{got:.{digits}g}", f"{want:.{digits}g}"
+        if a != b:
+            return a, b
+    return a, b
+
+
 def _fmt(x: float) -> str:
     return f"{x:.6g}"
 
@@ -118,16 +134,35 @@ def compare(
     if not np.issubdtype(got.dtype, np.number) and got.dtype != np.bool_:
         return Comparison(False, f"its result has dtype {got.dtype}, not a number type")
     tol = tolerance or tolerance_for(want.dtype if np.issubdtype(want.dtype, np.floating) else "float32")
+    with np.errstate(invalid="ignore", over="ignore"):  # inf - inf is expected along the way
+        return _compare_values(got, want, tol, hidden)
+
+
+def _first(mask: np.ndarray, hidden: bool) -> str:
+    """ " (first at [i, j])" for the first True of ``mask``; nothing for scalars or hidden checks."""
+    if hidden or not mask.ndim:
+        return ""
+    return f" (first at {_index(tuple(int(i) for i in np.argwhere(mask)[0]))})"
+
+
+def _compare_values(got: np.ndarray, want: np.ndarray, tol: Tolerance, hidden: bool) -> Comparison:
     got64, want64 = got.astype(np.float64), want.astype(np.float64)
     finite = np.isfinite(want64)
+    # Where inf or NaN is expected, only the same inf (or a NaN) will do.
+    same_special = (got64 == want64) | (np.isnan(got64) & np.isnan(want64))
+    wrong_special = ~finite & ~same_special
+    if wrong_special.any():
+        where = _first(wrong_special, hidden)
+        return Comparison(
+            False, f"{int(wrong_special.sum())} of {got.size} values should be inf or NaN and are not{where}"
+        )
     bad_values = finite & ~np.isfinite(got64)
     if bad_values.any():
-        first = tuple(int(i) for i in np.argwhere(bad_values)[0])
-        where = "" if hidden or not got.ndim else f" (first at {_index(first)})"
+        where = _first(bad_values, hidden)
         return Comparison(
             False,
-            f"{int(bad_values.sum())} of {got.size} values are NaN or infinite where finite values "
-            f"were expected{where}",
+            f"{int(bad_values.sum())} of {got.size} values are NaN or infinite "
+            f"where finite values were expected{where}",
         )
     abs_err = np.where(finite, np.abs(got64 - want64), np.where(got64 == want64, 0.0, np.inf))
     rel_err = abs_err / np.maximum(np.abs(want64), np.finfo(np.float64).tiny)
@@ -141,8 +176,9 @@ def compare(
         detail = f"max abs error {_fmt(max_abs)}, max rel error {_fmt(max_rel)} ({tol})"
     else:
         at = f" at {_index(worst)}" if got.ndim else ""
+        shown_got, shown_want = _fmt_pair(float(got64[worst]), float(want64[worst]))
         detail = (
-            f"worst element{at}: got {_fmt(got64[worst])}, expected {_fmt(want64[worst])}; "
+            f"worst element{at}: got {shown_got}, expected {shown_want}; "
             f"max abs error {_fmt(max_abs)}, max rel error {_fmt(max_rel)} ({tol}, "
             f"{int((excess > 0).sum())} of {got.size} values outside)"
         )

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from fnmatch import fnmatchcase
 
 from .checks import Evidence, Verdict, failed, passed
+from .source_code import bound_names
 
 _ALIASES_OF_KERAS = ("tensorflow.keras.", "tf_keras.", "keras.src.", "tensorflow.python.keras.")
 
@@ -65,11 +66,15 @@ def references(source: str, aliases: dict[str, str]) -> list[tuple[str, int]]:
     ``getattr(module, "name")`` with a constant name counts as ``module.name``.
     """
     tree = ast.parse(source)
-    # A name the answer defines itself (its own `softmax`) shadows an import of it.
-    own = {n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)}
+    # A name the answer binds itself (its own `def softmax`, or `softmax = lambda ...`) shadows an import of it.
+    own = {name for node in tree.body for name in bound_names(node, imports=False)}
     aliases = {k: v for k, v in {**aliases, **import_aliases([source])}.items() if k not in own}
     found: list[tuple[str, int]] = []
     for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            # Importing a built-in under the answer's own name is using it.
+            found += [(_normalise(f"{node.module}.{alias.name}"), node.lineno) for alias in node.names]
+            continue
         dotted = None
         if isinstance(node, ast.Attribute | ast.Name) and isinstance(getattr(node, "ctx", None), ast.Load):
             dotted = _dotted(node)

@@ -7,9 +7,11 @@ becomes a :class:`NotebookError` with a sentence a person can act on.
 
 from __future__ import annotations
 
+import io
 import json
 import linecache
 import re
+import tokenize
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -44,6 +46,9 @@ def read_notebook(path: Path | str) -> Any:
         raise NotebookError(f"{path.name} is not valid JSON (line {error.lineno}): {error.msg}") from None
     if not isinstance(data, dict) or ("cells" not in data and "worksheets" not in data):
         raise NotebookError(f"{path.name} is JSON but not a Jupyter notebook (no cells)")
+    if not isinstance(data.get("nbformat"), int):
+        # Without it nbformat guesses version 2 and "upgrades" the cells to empty ones.
+        raise NotebookError(f"{path.name} has no nbformat version number: is it a damaged .ipynb file?")
     try:
         return nbformat.reads(text, as_version=4)
     except Exception as error:
@@ -75,15 +80,29 @@ def answer_sources(notebook: Any, grade_ids: list[str]) -> dict[str, str]:
     return found
 
 
+def _statement_open(code: str) -> bool:
+    """Whether ``code`` ends inside a bracket, a string or a backslash continuation."""
+    try:
+        for _ in tokenize.generate_tokens(io.StringIO(code + "\n").readline):
+            pass
+    except tokenize.TokenError:
+        return True
+    except (IndentationError, SyntaxError):
+        return False
+    return False
+
+
 def comment_out_magics(source: str) -> tuple[str, list[str]]:
     """Comment out IPython magics and shell escapes (``%pip``, ``!ls``, ``%%time``).
 
+    Only a line that starts a statement counts: ``% (3, 4)`` continuing an
+    expression, or a line inside a triple-quoted string, is code.
     Returns the code and the lines that were commented out, to report them.
     """
     out, removed = [], []
     for line in source.splitlines():
         match = _MAGIC.match(line)
-        if match:
+        if match and not _statement_open("\n".join(out)):
             removed.append(match.group(2))
             out.append(f"{match.group(1)}# {match.group(2)}")
         else:

@@ -204,10 +204,16 @@ class _KerasState:
     def __init__(self, seed: int):
         self.seed = seed
 
+    # keras.config.dtype_policy() *sets* a global policy when none is set, so
+    # the raw global is read and put back instead, unset if it was unset.
+    _POLICY = "dtype_policy"
+
     def __enter__(self) -> None:
         import keras
+        from keras.src.backend.common import global_state
 
-        self.policy, self.floatx = keras.config.dtype_policy(), keras.config.floatx()
+        self.policy = global_state.get_global_attribute(self._POLICY, None)
+        self.floatx = keras.config.floatx()
         self.np_state, self.py_state = np.random.get_state(), random.getstate()
         keras.config.set_floatx("float32")
         keras.config.set_dtype_policy("float32")
@@ -215,9 +221,10 @@ class _KerasState:
 
     def __exit__(self, *exc: object) -> None:
         import keras
+        from keras.src.backend.common import global_state
 
         keras.config.set_floatx(self.floatx)
-        keras.config.set_dtype_policy(self.policy)
+        global_state.set_global_attribute(self._POLICY, self.policy)
         np.random.set_state(self.np_state)
         random.setstate(self.py_state)
 

@@ -21,24 +21,36 @@ def _parse(source: str) -> ast.Module | None:
         return None
 
 
-def _defined_names(node: ast.stmt) -> set[str]:
+def bound_names(node: ast.stmt, imports: bool = True) -> set[str]:
+    """The names a top-level statement binds. An import binds one too (unless
+    ``imports`` is False): a ``from keras.ops import softmax`` after ``def softmax`` replaces it."""
     if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
         return {node.name}
     if isinstance(node, ast.Assign | ast.AnnAssign):
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         return {t.id for t in targets if isinstance(t, ast.Name)}
+    if imports and isinstance(node, ast.Import | ast.ImportFrom):
+        return {(alias.asname or alias.name).split(".")[0] for alias in node.names}
     return set()
 
 
-def definition(name: str, sources: Sequence[str]) -> str | None:
-    """The source of the latest top-level statement that defines ``name``."""
+def _segment(source: str, node: ast.stmt) -> str:
+    """The statement's code, decorators included."""
+    first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+    lines = source.splitlines()[first - 1 : node.end_lineno]
+    return "\n".join(lines)
+
+
+def definition(name: str, sources: Sequence[str], imports: bool = True) -> str | None:
+    """The source of the latest top-level statement that defines ``name``
+    (``imports``: an import of that name counts as its definition)."""
     for source in reversed(sources):
         tree = _parse(source)
         if tree is None:
             continue
         for node in reversed(tree.body):
-            if name in _defined_names(node):
-                return ast.get_source_segment(source, node, padded=False)
+            if name in bound_names(node, imports):
+                return _segment(source, node)
     return None
 
 
@@ -63,7 +75,9 @@ def answer_source(names: Iterable[str], sources: Sequence[str]) -> str | None:
         if name in seen:
             continue
         seen.add(name)
-        code = definition(name, sources)
+        # Only an answer's own name can be rebound by an import that matters here;
+        # the aliases its helpers use are resolved from the notebook's imports.
+        code = definition(name, sources, imports=name in first)
         if code is None:
             continue
         found_any = found_any or name in first

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import tomllib
 import zipfile
 
 import pytest
+import tomllib
 from packaging.requirements import Requirement
 
 from autograder.datasets import DIGITS_SHA256

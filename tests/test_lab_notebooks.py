@@ -1,0 +1,235 @@
+"""Every lab end to end, with real kernels and real nbgrader.
+
+The expensive part runs once per session, concurrently: for each lab, in a
+course folder of its own, `nbgrader generate_assignment` then `nbgrader
+autograde` of a small class (reference, blank, two typical mistakes), and
+`nbgrader validate` of the solution and `validate --invert` of the lab. The
+tests below only read what those runs left behind.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import pytest
+from conftest import REPO
+from nbgrader.api import Gradebook
+from nbgrader.utils import determine_grade, is_grade
+
+from autograder.course import release_path, solution_path
+from autograder.demo import demo_class
+from autograder.grading import grade_sources, points_of
+from autograder.labs import available, get_lab
+from autograder.notebooks import grade_id, read_notebook, with_answers
+
+LABS = [lab for lab in available() if solution_path(REPO, lab).is_file()]
+PLAIN_FLOAT = re.compile(r"^\d+(\.\d+)?$")
+
+# Two typical mistakes per lab, and the test cells each must lose points in (and no others).
+MISTAKES = {
+    "softmax_regression": {
+        "unstable_softmax": {"test_softmax", "hidden_softmax"},
+        "sum_not_mean": {"test_categorical_crossentropy", "hidden_categorical_crossentropy"},
+    },
+    "batch_norm": {
+        "momentum_reversed": {"test_batch_norm_layer", "hidden_batch_norm_layer"},
+        # The layer calls the student's batch_norm_forward, so it inherits the mistake.
+        "epsilon_outside_sqrt": {
+            "test_batch_norm_forward",
+            "hidden_batch_norm_forward",
+            "test_batch_norm_layer",
+            "hidden_batch_norm_layer",
+        },
+    },
+}
+
+pytestmark = pytest.mark.slow
+
+
+@dataclass
+class Run:
+    """One nbgrader command line of the session, and what it printed."""
+
+    args: list[str]
+    process: subprocess.Popen
+    stdout: str = ""
+    stderr: str = ""
+
+    def wait(self) -> Run:
+        self.stdout, self.stderr = self.process.communicate(timeout=1200)
+        return self
+
+    def check(self) -> Run:
+        assert self.process.returncode == 0, f"{' '.join(self.args)} failed:\n{self.stdout}\n{self.stderr}"
+        return self
+
+
+def start(script: str, cwd: Path) -> Run:
+    args = ["bash", "-c", script]
+    process = subprocess.Popen(args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return Run(args, process)
+
+
+def nbgrader(*args: str) -> str:
+    quiet = [] if args[0] == "validate" else ["--log-level=WARN"]  # validate has no --log-level
+    return " ".join([sys.executable, "-m", "nbgrader", *args, *quiet])
+
+
+def make_course(root: Path, lab: str) -> None:
+    """A course folder with the lab's sources and a class submitted from the committed release."""
+    shutil.copy(REPO / "nbgrader_config.py", root)
+    (root / "solutions").mkdir()
+    shutil.copytree(REPO / "solutions" / "_grading", root / "solutions" / "_grading")
+    shutil.copytree(REPO / "solutions" / lab, root / "solutions" / lab)
+    released = read_notebook(release_path(REPO, lab))
+    students = demo_class(REPO, lab)
+    for student in ("reference", "blank", *MISTAKES[lab]):
+        folder = root / "submitted" / student / lab
+        folder.mkdir(parents=True)
+        nbformat.write(with_answers(released, students[student]), folder / f"{lab}.ipynb")
+
+
+@pytest.fixture(scope="session")
+def courses(tmp_path_factory) -> dict[str, Path]:
+    """Each lab generated, autograded and validated by nbgrader, all labs at once."""
+    runs, roots = {}, {}
+    for lab in LABS:
+        roots[lab] = root = tmp_path_factory.mktemp(lab)
+        make_course(root, lab)
+        runs[lab, "autograde"] = start(f"{nbgrader('generate_assignment', lab)} && {nbgrader('autograde', lab)}", root)
+        # validate reads the notebook where it lies; a copy keeps it away from the autograde run.
+        check_root = tmp_path_factory.mktemp(f"{lab}_validate")
+        make_course(check_root, lab)
+        shutil.copytree(REPO / "labs" / lab, check_root / "labs" / lab)
+        runs[lab, "validate"] = start(
+            f"{nbgrader('validate', str(solution_path(check_root, lab)))}; echo '=== invert'; "
+            f"{nbgrader('validate', '--invert', str(release_path(check_root, lab)))}",
+            check_root,
+        )
+    for (lab, kind), run in runs.items():
+        run.wait().check()
+        (roots[lab] / f"{kind}.log").write_text(run.stdout)
+    return roots
+
+
+def grade_cells(notebook) -> dict[str, object]:
+    return {grade_id(cell): cell for cell in notebook.cells if is_grade(cell)}
+
+
+def outputs_of(cell, kind: str) -> str:
+    return "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream" and o.name == kind)
+
+
+def autograded(root: Path, lab: str, student: str):
+    return read_notebook(root / "autograded" / student / lab / f"{lab}.ipynb")
+
+
+def gradebook_scores(root: Path, lab: str, student: str) -> dict[str, float]:
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+        notebook = gradebook.find_submission_notebook(lab, lab, student)
+        return {grade.name: float(grade.score) for grade in notebook.grades}
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_validate_passes_on_the_solution_and_fails_on_the_lab(courses, lab):
+    """Does `nbgrader validate` pass the solution (run top to bottom), and `validate --invert` the lab?"""
+    solved, _, inverted = (courses[lab] / "validate.log").read_text().partition("=== invert")
+    assert "Success! Your notebook passes all the tests." in solved, solved
+    assert "Success! The notebook does not pass any tests." in inverted, inverted
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_reference_runs_without_an_error_and_gets_every_point(courses, lab):
+    """Does the reference, autograded in a real kernel, run every cell without error and earn full marks?"""
+    notebook = autograded(courses[lab], lab, "reference")
+    errors = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    assert not errors, [f"{e.ename}: {e.evalue}" for e in errors]
+    for cell_id, cell in grade_cells(notebook).items():
+        score, max_score = determine_grade(cell)
+        assert max_score > 0 and score == max_score, f"{cell_id}: {score}/{max_score}\n{outputs_of(cell, 'stdout')}"
+
+
+@pytest.mark.parametrize("lab", LABS)
+@pytest.mark.parametrize("student", ["reference", "blank"])
+def test_test_cells_print_a_plain_float_and_nothing_to_stderr(courses, lab, student):
+    """Does each test cell keep stderr clean and end with a plain float nbgrader can parse?"""
+    for cell_id, cell in grade_cells(autograded(courses[lab], lab, student)).items():
+        assert outputs_of(cell, "stderr") == "", (cell_id, outputs_of(cell, "stderr"))
+        results = [o for o in cell.outputs if o.output_type == "execute_result"]
+        assert len(results) == 1, cell_id
+        assert PLAIN_FLOAT.match(results[0].data["text/plain"]), (cell_id, results[0].data["text/plain"])
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_grade_cell_points_equal_the_sum_of_their_checks(lab):
+    """Does every grade cell's `points` equal the sum of its checks' `max_points`?"""
+    spec = get_lab(lab)
+    cells = grade_cells(read_notebook(solution_path(REPO, lab)))
+    assert list(cells) == spec.test_cells
+    for cell_id, cell in cells.items():
+        assert cell.metadata.nbgrader.points == points_of(spec, cell_id, REPO), cell_id
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_labs_equal_what_nbgrader_generates(courses, lab):
+    """Is labs/ exactly what `nbgrader generate_assignment` makes from solutions/ now?"""
+    generated = json.loads(release_path(courses[lab], lab).read_text())
+    committed = json.loads(release_path(REPO, lab).read_text())
+    assert committed == generated, f"labs/ is stale: run `nbgrader generate_assignment {lab} --force`"
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_notebooks_are_committed_without_outputs(lab):
+    """Are the solution and the lab free of outputs and execution counts?"""
+    for path in (solution_path(REPO, lab), release_path(REPO, lab)):
+        for cell in read_notebook(path).cells:
+            if cell.cell_type == "code":
+                assert not cell.outputs and cell.execution_count is None, (path.name, cell.id)
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_autograde_gives_the_reference_full_marks_and_the_blank_lab_zero(courses, lab):
+    """Does `nbgrader autograde` give the reference every point and the blank lab none?"""
+    spec = get_lab(lab)
+    total = sum(points_of(spec, cell_id, REPO) for cell_id in spec.test_cells)
+    with Gradebook(f"sqlite:///{courses[lab] / 'gradebook.db'}") as gradebook:
+        reference = gradebook.find_submission(lab, "reference")
+        blank = gradebook.find_submission(lab, "blank")
+        assert total > 0 and reference.max_score == total and reference.score == total
+        assert blank.score == 0
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_typical_mistakes_lose_points_in_the_cells_that_test_them(courses, lab):
+    """Does each typical mistake lose points exactly in the test cells of its answer?"""
+    full = gradebook_scores(courses[lab], lab, "reference")
+    for student, cells in MISTAKES[lab].items():
+        scores = gradebook_scores(courses[lab], lab, student)
+        assert {cell for cell in full if scores[cell] < full[cell]} == cells, student
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_autograde_agrees_with_in_process_grading(courses, lab):
+    """Does every test cell get the same score from nbgrader as from this package's own grading?"""
+    spec = get_lab(lab)
+    for student, sources in demo_class(REPO, lab).items():
+        if student in ("reference", "blank", *MISTAKES[lab]):
+            ours = grade_sources(student, spec, sources, REPO)
+            theirs = gradebook_scores(courses[lab], lab, student)
+            assert {cell.grade_id: cell.points for cell in ours.cells} == theirs, student
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_blank_lab_messages_are_readable(courses, lab):
+    """Does each test cell of the blank lab say "not implemented yet", with no traceback from the checker?"""
+    for cell_id, cell in grade_cells(autograded(courses[lab], lab, "blank")).items():
+        assert not [o for o in cell.outputs if o.output_type == "error"], cell_id
+        text = outputs_of(cell, "stdout")
+        assert "not implemented yet" in text and "Traceback" not in text and "checker itself" not in text, text
