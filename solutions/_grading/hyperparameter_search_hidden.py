@@ -1,0 +1,82 @@
+"""Hidden checks of the hyperparameter_search lab (instructors only: never released).
+
+The same properties as the public checks on other ranges and sizes, from the
+course's hidden seed: a random function is judged by its distribution and its
+determinism, never against the reference's exact draws. Each statistical check
+keeps the false-reject probability of its public twin (at most 1e-6).
+"""
+
+from autograder.checks import Check, all_of
+from autograder.labs.hyperparameter_search import checks as public
+
+SPACE = {
+    "lr": ("log", 1e-6, 1e-2),
+    "momentum": ("beta", 0.5, 0.99),
+    "width": ("int", 1, 3),
+    "scale": ("uniform", -1.0, 1.0),
+}
+
+CHECKS = {
+    "hidden_sample_log_uniform": (
+        Check(
+            "[1e-6, 1e-2]: bounds and KS test",
+            "sample_log_uniform",
+            all_of(public.shape_and_bounds, public.log_uniform_judge),
+            make_inputs=public.sampler_inputs(1e-6, 1e-2),
+            probe=public.sampler_probe("sample_log_uniform"),
+        ),
+        Check(
+            "[1e-6, 1e-2]: both ends reached",
+            "sample_log_uniform",
+            public.ends_reached,
+            make_inputs=public.sampler_inputs(1e-6, 1e-2),
+            probe=public.sampler_probe("sample_log_uniform"),
+        ),
+        Check(
+            "a single draw, and randomness only from rng",
+            "sample_log_uniform",
+            public.determinism,
+            make_inputs=public.sampler_inputs(0.5, 2.0, size=1),
+            probe=public.sampler_probe("sample_log_uniform"),
+        ),
+    ),
+    "hidden_sample_beta": (
+        Check(
+            "[0.5, 0.99]: bounds and KS test",
+            "sample_beta",
+            all_of(public.shape_and_bounds, public.beta_ks_judge),
+            make_inputs=public.sampler_inputs(0.5, 0.99),
+            probe=public.sampler_probe("sample_beta"),
+        ),
+        Check(
+            "low = 0 is allowed",
+            "sample_beta",
+            public.shape_and_bounds,
+            make_inputs=public.sampler_inputs(0.0, 0.9, size=100),
+            probe=public.sampler_probe("sample_beta"),
+        ),
+    ),
+    "hidden_random_search": (
+        Check(
+            "another space: calls, kinds and ranges",
+            "random_search",
+            public.search_calls_judge,
+            make_inputs=public.search_inputs(9, SPACE),
+            probe=public.search_probe,
+        ),
+        Check(
+            "another space: each kind's distribution",
+            "random_search",
+            public.distributions_judge,
+            make_inputs=public.search_inputs(2000, SPACE),
+            probe=public.distribution_probe,
+        ),
+        Check(
+            "a single trial",
+            "random_search",
+            public.search_calls_judge,
+            make_inputs=public.search_inputs(1, SPACE),
+            probe=public.search_probe,
+        ),
+    ),
+}
