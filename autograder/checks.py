@@ -167,6 +167,29 @@ def all_of(*judges: Callable[[Evidence], Verdict]) -> Callable[[Evidence], Verdi
     return judge
 
 
+def trained_accuracy(threshold: float, training: str, nan_hint: str = "") -> Callable[[Evidence], Verdict]:
+    """A judge: the probabilities ``observed["out"]`` of a trained model reach ``threshold``
+    accuracy on ``inputs["y_test"]``; ``observed["loss"]`` is its training loss per epoch.
+
+    Args:
+        threshold: the lowest test accuracy that passes.
+        training: how it was trained, for the message ("5 epochs of Adam(1e-3)").
+        nan_hint: what to say when the loss became NaN.
+    """
+
+    def judge(evidence: Evidence) -> Verdict:
+        probabilities, loss = to_numpy(evidence.observed["out"]), np.asarray(evidence.observed["loss"])
+        accuracy = float(np.mean(np.argmax(probabilities, axis=-1) == evidence.inputs["y_test"]))
+        summary = f"test accuracy {accuracy:.3f} after {training} (training loss {loss[0]:.3g} -> {loss[-1]:.3g})"
+        if not np.all(np.isfinite(loss)):
+            return failed(f"{summary}: the loss became NaN or infinite{nan_hint}")
+        if accuracy >= threshold:
+            return passed(summary)
+        return failed(f"{summary}; at least {threshold:.2f} is expected")
+
+    return judge
+
+
 CellChecks = Mapping[str, Sequence[Check]]
 
 

@@ -63,3 +63,14 @@ def load_digits(path: Path | str | None = None) -> Digits:
             x_test=(data["x_test"] / np.float32(16)).astype(np.float32),
             y_test=data["y_test"],
         )
+
+
+def flat_digits() -> dict[str, np.ndarray]:
+    """The digits as the training checks use them: images flattened to 64 features."""
+    data = load_digits()
+    return {
+        "x_train": data.x_train.reshape(len(data.x_train), -1),
+        "y_train": data.y_train.astype(np.int32),
+        "x_test": data.x_test.reshape(len(data.x_test), -1),
+        "y_test": data.y_test,
+    }

@@ -14,7 +14,7 @@ import ast
 from collections.abc import Sequence
 from fnmatch import fnmatchcase
 
-from .checks import Evidence, Verdict, failed, passed
+from .checks import AnswerSpec, Check, Evidence, Verdict, failed, passed
 from .source_code import bound_names
 
 _ALIASES_OF_KERAS = ("tensorflow.keras.", "tf_keras.", "keras.src.", "tensorflow.python.keras.")
@@ -144,3 +144,9 @@ def from_scratch_judge(answer: str, forbidden: Sequence[str]):
         )
 
     return judge
+
+
+def from_scratch_check(answers: Sequence[AnswerSpec], grade_id: str) -> Check:
+    """The "implemented from scratch" check of one answer, with that answer's forbidden list."""
+    spec = next(a for a in answers if a.grade_id == grade_id)
+    return Check("implemented from scratch", grade_id, from_scratch_judge(spec.defines[0], spec.forbidden))

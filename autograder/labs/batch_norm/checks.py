@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 
 from ...autodiff import gradients
-from ...checks import BUILTIN, Check, Evidence, Verdict, failed, passed, with_hint
+from ...checks import BUILTIN, Check, Evidence, Verdict, failed, passed, trained_accuracy, with_hint
 from ...compare import Tolerance, compare, to_numpy
-from ...from_scratch import from_scratch_judge
+from ...from_scratch import from_scratch_check
 from ...runner import ContractError, is_stub
 from . import formulas as f
 from .answers import ANSWERS
@@ -58,8 +58,7 @@ def output_tolerance(x: Any, gamma: Any, variance: Any) -> Tolerance:
 
 
 def from_scratch(grade_id: str) -> Check:
-    spec = next(a for a in ANSWERS if a.grade_id == grade_id)
-    return Check("implemented from scratch", grade_id, from_scratch_judge(spec.defines[0], spec.forbidden))
+    return from_scratch_check(ANSWERS, grade_id)
 
 
 # ---------------------------------------------------------------- inputs
@@ -672,15 +671,9 @@ def model_inputs(hidden_units=(64, 64), use_batch_norm=True, input_dim=64, num_c
 
 
 def digits_inputs(rng: np.random.Generator) -> dict[str, Any]:
-    from ...datasets import load_digits
+    from ...datasets import flat_digits
 
-    data = load_digits()
-    return {
-        "x_train": data.x_train.reshape(len(data.x_train), -1),
-        "y_train": data.y_train.astype("int32"),
-        "x_test": data.x_test.reshape(len(data.x_test), -1),
-        "y_test": data.y_test,
-    }
+    return flat_digits()
 
 
 def model_training_probe(answers: Any, inputs: dict[str, Any]) -> dict[str, Any]:
@@ -692,16 +685,7 @@ def model_training_probe(answers: Any, inputs: dict[str, Any]) -> dict[str, Any]
     return {"out": model.predict(inputs["x_test"], verbose=0), "loss": np.asarray(history.history["loss"])}
 
 
-def model_training_judge(evidence: Evidence) -> Verdict:
-    probs, loss = to_numpy(evidence.observed["out"]), evidence.observed["loss"]
-    accuracy = float(np.mean(np.argmax(probs, axis=-1) == evidence.inputs["y_test"]))
-    summary = (f"test accuracy {accuracy:.3f} after {TRAINING_EPOCHS} epochs of Adam(1e-3) "
-               f"(training loss {loss[0]:.3g} -> {loss[-1]:.3g})")
-    if not np.all(np.isfinite(loss)):
-        return failed(f"{summary}: the loss became NaN or infinite")
-    if accuracy >= ACCURACY_THRESHOLD:
-        return passed(summary)
-    return failed(f"{summary}; at least {ACCURACY_THRESHOLD:.2f} is expected")
+model_training_judge = trained_accuracy(ACCURACY_THRESHOLD, f"{TRAINING_EPOCHS} epochs of Adam(1e-3)")
 
 
 CHECKS: dict[str, tuple[Check, ...]] = {

@@ -18,7 +18,7 @@ import numpy as np
 
 from ...checks import Check, Evidence, Verdict, failed, passed, with_hint
 from ...distributions import FALSE_REJECT, dkw_epsilon, fraction_within, ks_uniform
-from ...from_scratch import from_scratch_judge
+from ...from_scratch import from_scratch_check
 from ...probes import raised
 from ...runner import ContractError
 from .answers import ANSWERS
@@ -27,8 +27,7 @@ N_DRAWS = 10_000
 
 
 def from_scratch(grade_id: str) -> Check:
-    spec = next(a for a in ANSWERS if a.grade_id == grade_id)
-    return Check("implemented from scratch", grade_id, from_scratch_judge(spec.defines[0], spec.forbidden))
+    return from_scratch_check(ANSWERS, grade_id)
 
 
 # ---------------------------------------------------------------- the samplers

@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from ...checks import BUILTIN, Check, Evidence, Mistake, Verdict, close, failed, passed, with_hint
+from ...checks import BUILTIN, Check, Evidence, Mistake, Verdict, close, failed, passed, trained_accuracy, with_hint
 from ...compare import Tolerance, compare, to_numpy
-from ...from_scratch import from_scratch_judge
+from ...from_scratch import from_scratch_check
 from ...probes import calls, raised
 from . import formulas as f
 from .answers import ANSWERS
@@ -25,8 +25,7 @@ LEARNING_RATE = 0.01
 
 
 def from_scratch(grade_id: str) -> Check:
-    spec = next(a for a in ANSWERS if a.grade_id == grade_id)
-    return Check("implemented from scratch", grade_id, from_scratch_judge(spec.defines[0], spec.forbidden))
+    return from_scratch_check(ANSWERS, grade_id)
 
 
 # ---------------------------------------------------------------- one_hot
@@ -342,15 +341,10 @@ def predicts_softmax_of_dense(evidence: Evidence) -> Verdict:
 
 
 def digits_inputs(rng: np.random.Generator) -> dict[str, Any]:
-    from ...datasets import load_digits
+    from ...datasets import flat_digits
 
-    data = load_digits()
-    return {
-        "x_train": data.x_train.reshape(len(data.x_train), -1),
-        "y_train": np.eye(10, dtype=np.float32)[data.y_train],
-        "x_test": data.x_test.reshape(len(data.x_test), -1),
-        "y_test": data.y_test,
-    }
+    data = flat_digits()
+    return {**data, "y_train": np.eye(10, dtype=np.float32)[data["y_train"]]}
 
 
 def training_probe(answers: Any, inputs: dict[str, Any]) -> dict[str, Any]:
@@ -362,16 +356,11 @@ def training_probe(answers: Any, inputs: dict[str, Any]) -> dict[str, Any]:
     return {"out": model(inputs["x_test"], training=False), "loss": np.asarray(history.history["loss"], np.float64)}
 
 
-def accurate_enough(evidence: Evidence) -> Verdict:
-    probs, loss = to_numpy(evidence.observed["out"]), evidence.observed["loss"]
-    accuracy = float(np.mean(np.argmax(probs, axis=-1) == evidence.inputs["y_test"]))
-    summary = (f"test accuracy {accuracy:.3f} after {TRAINING_EPOCHS} epochs of Adam({LEARNING_RATE}) "
-               f"with your categorical_crossentropy (training loss {loss[0]:.3g} -> {loss[-1]:.3g})")
-    if not np.all(np.isfinite(loss)):
-        return failed(f"{summary}: the loss became NaN or infinite (is log(0) clipped?)")
-    if accuracy >= ACCURACY_THRESHOLD:
-        return passed(summary)
-    return failed(f"{summary}; at least {ACCURACY_THRESHOLD:.2f} is expected")
+accurate_enough = trained_accuracy(
+    ACCURACY_THRESHOLD,
+    f"{TRAINING_EPOCHS} epochs of Adam({LEARNING_RATE}) with your categorical_crossentropy",
+    nan_hint=" (is log(0) clipped?)",
+)
 
 
 CHECKS: dict[str, tuple[Check, ...]] = {
