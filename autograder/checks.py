@@ -16,6 +16,8 @@ A check with no probe judges the answer's source instead (for example the
 
 from __future__ import annotations
 
+import functools
+import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,6 +63,48 @@ class Mistake:
     hint: str
     predict: Callable[[Inputs], Any]
     key: str = "out"
+
+
+ProbeRef = tuple  # (module, qualname, args or None, kwargs or None): a probe rebuildable from its name
+
+
+def probe_factory(factory: Callable[..., Callable]) -> Callable[..., Callable]:
+    """Mark a function that makes probes: the probes it returns remember how they
+    were made (plain arguments only), so that a worker can make them again."""
+
+    @functools.wraps(factory)
+    def make(*args: Any, **kwargs: Any) -> Callable:
+        probe = factory(*args, **kwargs)
+        probe.__probe_ref__ = (factory.__module__, factory.__qualname__, args, kwargs)
+        return probe
+
+    return make
+
+
+def probe_ref(probe: Callable) -> ProbeRef | None:
+    """How to rebuild ``probe`` from the package alone, or None if it cannot be.
+
+    A module-level function of the ``autograder`` package is its name; a probe
+    made by a :func:`probe_factory` is the factory's name and arguments. Hidden
+    checks may only use such probes, so that a worker never needs their code.
+    """
+    ref = getattr(probe, "__probe_ref__", None)
+    if ref is None and "<locals>" not in probe.__qualname__ and "<lambda>" not in probe.__qualname__:
+        ref = (probe.__module__, probe.__qualname__, None, None)
+    if ref is None or not ref[0].startswith("autograder."):
+        return None
+    return ref
+
+
+def resolve_probe(ref: ProbeRef) -> Callable:
+    """The probe a :func:`probe_ref` names."""
+    module, qualname, args, kwargs = ref
+    if not module.startswith("autograder."):
+        raise ValueError(f"probes come from the autograder package only. Received: module={module!r}")
+    target: Any = importlib.import_module(module)
+    for part in qualname.split("."):
+        target = getattr(target, part)
+    return target if args is None else target(*args, **(kwargs or {}))
 
 
 def no_inputs(rng: np.random.Generator) -> Inputs:

@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .checks import Inputs, Observed
+from .checks import Inputs, Observed, probe_factory
 from .runner import MissingAnswer
 
 
+@probe_factory
 def calls(function: str, *args: str, key: str = "out", **kwargs: str) -> Callable[[Any, Inputs], Observed]:
     """A probe returning ``{key: answers.<function>(*inputs[args], **inputs[kwargs])}``."""
 

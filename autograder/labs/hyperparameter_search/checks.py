@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ...checks import Check, Evidence, Verdict, failed, passed, with_hint
+from ...checks import Check, Evidence, Verdict, failed, passed, probe_factory, with_hint
 from ...distributions import FALSE_REJECT, dkw_epsilon, fraction_within, ks_uniform
 from ...from_scratch import from_scratch_check
 from ...probes import raised
@@ -37,6 +37,7 @@ def sampler_inputs(low: float, high: float, size: int = N_DRAWS) -> Callable:
     return lambda rng: {"low": low, "high": high, "size": size, "seed": int(rng.integers(2**31))}
 
 
+@probe_factory
 def sampler_probe(function: str) -> Callable:
     """Draws with a seed, again with the same seed and with another, watching the global random states."""
 
@@ -142,12 +143,19 @@ def determinism(evidence: Evidence) -> Verdict:
     return passed("same seed, same draws; another seed, other draws; no global random state touched")
 
 
-def value_errors(function: str, bad: tuple[tuple[float, float], ...], rule: str) -> tuple[Callable, Callable]:
-    """A probe and a judge: ``function(low, high, ...)`` must raise ValueError for each pair in ``bad``."""
+@probe_factory
+def bad_range_probe(function: str, bad: tuple[tuple[float, float], ...]) -> Callable:
+    """``function(low, high, 3, rng)`` for each (low, high) in ``bad``: which exception it raised."""
 
     def probe(answers: Any, inputs: dict[str, Any]) -> dict[str, Any]:
         fn = getattr(answers, function)
         return {f"{lo}:{hi}": raised(lambda lo=lo, hi=hi: fn(lo, hi, 3, np.random.default_rng(0))) for lo, hi in bad}
+
+    return probe
+
+
+def bad_range_judge(rule: str) -> Callable[[Evidence], Verdict]:
+    """Every bad range must have raised ValueError."""
 
     def judge(evidence: Evidence) -> Verdict:
         wrong = [f"({key.replace(':', ', ')}) {'raised ' + got if got else 'returned'}"
@@ -156,7 +164,7 @@ def value_errors(function: str, bad: tuple[tuple[float, float], ...], rule: str)
             return failed(f"expected ValueError unless {rule}: " + "; ".join(wrong))
         return passed(f"ValueError unless {rule}")
 
-    return probe, judge
+    return judge
 
 
 def beta_transform(values: np.ndarray) -> np.ndarray:
@@ -379,9 +387,8 @@ def unknown_kind_judge(evidence: Evidence) -> Verdict:
                   f"{'raised ' + got if got else 'ran'}")
 
 
-_LOG_ERRORS = value_errors("sample_log_uniform", ((0.0, 1.0), (-1.0, 1.0), (1.0, 0.1), (0.5, 0.5)), "0 < low < high")
-_BETA_ERRORS = value_errors("sample_beta", ((-0.1, 0.9), (0.9, 1.0), (0.99, 0.9), (0.5, 0.5)),
-                            "0 <= low < high < 1")
+_BAD_LOG_RANGES = ((0.0, 1.0), (-1.0, 1.0), (1.0, 0.1), (0.5, 0.5))
+_BAD_BETA_RANGES = ((-0.1, 0.9), (0.9, 1.0), (0.99, 0.9), (0.5, 0.5))
 
 CHECKS: dict[str, tuple[Check, ...]] = {
     "test_sample_log_uniform": (
@@ -395,7 +402,8 @@ CHECKS: dict[str, tuple[Check, ...]] = {
               make_inputs=sampler_inputs(1e-4, 1.0), probe=sampler_probe("sample_log_uniform")),
         Check("randomness only from rng", "sample_log_uniform", determinism,
               make_inputs=sampler_inputs(1e-3, 10.0, size=50), probe=sampler_probe("sample_log_uniform")),
-        Check("ValueError unless 0 < low < high", "sample_log_uniform", _LOG_ERRORS[1], probe=_LOG_ERRORS[0]),
+        Check("ValueError unless 0 < low < high", "sample_log_uniform", bad_range_judge("0 < low < high"),
+              probe=bad_range_probe("sample_log_uniform", _BAD_LOG_RANGES)),
         from_scratch("sample_log_uniform"),
     ),
     "test_sample_beta": (
@@ -407,7 +415,8 @@ CHECKS: dict[str, tuple[Check, ...]] = {
               make_inputs=sampler_inputs(0.9, 0.999), probe=sampler_probe("sample_beta")),
         Check("randomness only from rng", "sample_beta", determinism,
               make_inputs=sampler_inputs(0.5, 0.99, size=50), probe=sampler_probe("sample_beta")),
-        Check("ValueError unless 0 <= low < high < 1", "sample_beta", _BETA_ERRORS[1], probe=_BETA_ERRORS[0]),
+        Check("ValueError unless 0 <= low < high < 1", "sample_beta", bad_range_judge("0 <= low < high < 1"),
+              probe=bad_range_probe("sample_beta", _BAD_BETA_RANGES)),
         from_scratch("sample_beta"),
     ),
     "test_random_search": (
