@@ -22,6 +22,7 @@ from .notebooks import cell_source, read_notebook, run_cells
 
 GRADING_DIR = Path("solutions") / "_grading"
 IMPORTS_CELL = "imports"
+REFERENCE_ORIGIN = "reference"  # the reference's cells are <reference:grade_id> in tracebacks
 
 
 class CourseError(RuntimeError):
@@ -94,7 +95,7 @@ def reference_namespace(root: Path, lab: str, grade_ids: tuple[str, ...]) -> dic
     sources = {IMPORTS_CELL: cell_source(notebook, IMPORTS_CELL)}
     sources.update({gid: cell_source(notebook, gid) for gid in grade_ids})
     namespace: dict[str, Any] = {"__name__": f"reference_{lab}"}
-    errors = run_cells(sources, namespace)
+    errors = run_cells(sources, namespace, origin=REFERENCE_ORIGIN)
     if errors:
         raise CourseError(f"the reference solution of {lab} does not run: {errors}")
     return namespace

@@ -110,16 +110,17 @@ def comment_out_magics(source: str) -> tuple[str, list[str]]:
     return "\n".join(out), removed
 
 
-def run_cells(sources: Mapping[str, str], namespace: dict[str, Any]) -> dict[str, str]:
+def run_cells(sources: Mapping[str, str], namespace: dict[str, Any], origin: str = "") -> dict[str, str]:
     """Execute each answer's code in ``namespace``; returns why each failed.
 
     One answer's syntax error or crash leaves the others runnable, so they can
     still be graded. Each cell's code is registered with ``linecache`` under
-    ``<grade_id>`` so that tracebacks can quote the student's line.
+    ``<grade_id>`` (``<origin:grade_id>`` for other code, such as the reference
+    solution's) so that tracebacks can quote the student's line, and only theirs.
     """
     errors = {}
     for gid, source in sources.items():
-        filename = f"<{gid}>"
+        filename = f"<{origin}:{gid}>" if origin else f"<{gid}>"
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         try:
             exec(compile(source, filename, "exec"), namespace)

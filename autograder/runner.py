@@ -9,6 +9,7 @@ whatever it writes to stderr is captured (see ``capture``) and reported.
 from __future__ import annotations
 
 import ast
+import hashlib
 import linecache
 import os
 import random
@@ -112,7 +113,11 @@ def check_seed(base: int, lab: str, cell: str, check: str) -> int:
 def _student_frame(error: BaseException) -> traceback.FrameSummary | None:
     """The innermost frame of the student's code in the error's traceback."""
     for frame in reversed(traceback.extract_tb(error.__traceback__)):
-        path = os.path.realpath(frame.filename) if not frame.filename.startswith("<") else frame.filename
+        if frame.filename.startswith("<"):
+            if ":" in frame.filename:  # <reference:grade_id>: not the student's code
+                continue
+            return frame
+        path = os.path.realpath(frame.filename)
         if not (path.startswith(_PACKAGE_DIR) or path.startswith(_LIBRARY_DIRS)):
             return frame
     return None
@@ -229,6 +234,79 @@ class _KerasState:
         random.setstate(self.py_state)
 
 
+@dataclass(frozen=True)
+class Observation:
+    """What running a probe on the answers gave: the observed data, or why there is none."""
+
+    ok: bool
+    observed: Observed
+    message: str = ""
+    noise: str = ""
+
+    def to_plain(self) -> dict[str, Any]:
+        return {"ok": self.ok, "observed": self.observed, "message": self.message, "noise": self.noise}
+
+    @classmethod
+    def from_plain(cls, data: Any) -> Observation:
+        if not isinstance(data, dict) or not isinstance(data.get("observed"), dict):
+            raise ValueError("not an observation")
+        return cls(bool(data["ok"]), data["observed"], str(data.get("message", "")), str(data.get("noise", "")))
+
+
+def keras_seed(seed: int) -> int:
+    """The seed for Keras's initialisers, derived one way from a check's seed, so
+    that code that sees it (a student's, in a worker) cannot recover the hidden seed."""
+    return int.from_bytes(hashlib.sha256(f"keras:{seed}".encode()).digest()[:4], "big") % (2**31)
+
+
+def observe(check: Check, answers: Answers, answer_name: str, inputs: dict, init_seed: int) -> Observation:
+    """Run the check's probe on the student's answers: the one step that runs student code.
+
+    ``init_seed`` seeds Keras's initialisers (see :func:`keras_seed`).
+    """
+    with captured() as output:
+        try:
+            with _KerasState(init_seed):
+                observed = _observe(check, Namespace(answers.names), inputs)
+        except (Exception, SystemExit, KeyboardInterrupt) as error:
+            return Observation(False, {}, explain(error, check.answer, answers, answer_name), output.summary())
+    return Observation(True, observed, noise=output.summary())
+
+
+def expected_of(
+    check: Check, oracles: Mapping[str, Mapping[str, Any]], inputs: dict, init_seed: int
+) -> Observed | None:
+    """The same probe on the check's oracle (trusted code: a failure here is the checker's)."""
+    if check.oracle is None:
+        return None
+    with captured(), _KerasState(init_seed):
+        return _observe(check, Namespace(oracles[check.oracle]), inputs)
+
+
+def verdict(
+    check: Check,
+    inputs: dict,
+    observation: Observation | None,
+    expected: Observed | None,
+    source: str | None,
+    imports: str,
+) -> CheckResult:
+    """Judge plain data: the observation (None for a check of the source), the expected data, the source."""
+
+    def result(ok: bool, message: str) -> CheckResult:
+        return CheckResult(check.name, ok, check.points if ok else 0.0, check.points, message)
+
+    if observation is not None and not observation.ok:
+        return result(False, observation.message)
+    observed = observation.observed if observation is not None else {}
+    with captured():
+        outcome = check.judge(Evidence(inputs, observed, expected, source, check.hidden, imports))
+    message = outcome.message
+    if observation is not None and observation.noise and not outcome.passed:
+        message += f" [while the check ran, this was written to stderr or warned: {observation.noise}]"
+    return result(outcome.passed, message)
+
+
 def run_check(
     check: Check,
     spec_defines: Sequence[str],
@@ -236,32 +314,14 @@ def run_check(
     oracles: Mapping[str, Mapping[str, Any]],
     seed: int,
 ) -> CheckResult:
-    """Run one check: inputs, probe of the answer (and of its oracle), verdict."""
-
-    def result(ok: bool, message: str) -> CheckResult:
-        return CheckResult(check.name, ok, check.points if ok else 0.0, check.points, message)
-
-    with captured() as output:
-        inputs = check.make_inputs(np.random.default_rng(seed))
-        observed: Observed = {}
-        expected = None
-        if check.probe is not None:
-            with _KerasState(seed):
-                try:
-                    observed = _observe(check, Namespace(answers.names), inputs)
-                except (Exception, SystemExit, KeyboardInterrupt) as error:
-                    return result(False, explain(error, check.answer, answers, spec_defines[0]))
-            if check.oracle is not None:
-                with _KerasState(seed):
-                    expected = _observe(check, Namespace(oracles[check.oracle]), inputs)
-        source = answers.source(spec_defines) if check.probe is None else None
-        evidence = Evidence(inputs, observed, expected, source, check.hidden, answers.imports() if source else "")
-        verdict = check.judge(evidence)
-    message = verdict.message
-    noise = output.summary()
-    if noise and not verdict.passed:
-        message += f" [while the check ran, this was written to stderr or warned: {noise}]"
-    return result(verdict.passed, message)
+    """Run one check in this process: inputs, probe of the answer (and of its oracle), verdict."""
+    inputs = check.make_inputs(np.random.default_rng(seed))
+    if check.probe is None:
+        source = answers.source(spec_defines)
+        return verdict(check, inputs, None, None, source, answers.imports() if source else "")
+    observation = observe(check, answers, spec_defines[0], inputs, keras_seed(seed))
+    expected = expected_of(check, oracles, inputs, keras_seed(seed)) if observation.ok else None
+    return verdict(check, inputs, observation, expected, None, "")
 
 
 def run_cell(

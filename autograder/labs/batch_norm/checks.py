@@ -40,6 +40,8 @@ LAYER_MISTAKES = {
     "normalise_after_update": "the output is normalised with the moving statistics after updating them; "
     "in training use the batch's own mean and variance",
     "std_update": "the moving variance is updated from the standard deviation; average the variance",
+    "output_variance_update": "the moving variance is averaged from the variance of the output z_tilde; "
+    "average the batch variance of the inputs",
 }
 
 
@@ -120,17 +122,30 @@ AXIS_HINT = "the statistics are taken over the wrong axis: average over every ax
 
 
 def _forward_hint(evidence: Evidence) -> str:
-    """The known mistake that reproduces the student's batch_norm_forward output."""
+    """The known mistake that reproduces all of the student's (z_tilde, mean, variance), the closest if several do."""
     i, got = evidence.inputs, evidence.observed
-    for name, switches in FORWARD_MISTAKES.items():
-        predicted = f.forward(i["z"], i["gamma"], i["beta"], EPSILON, **switches)[0]
-        if _matches(got.get("out"), predicted):
-            return LAYER_MISTAKES[name]
-    # The wrong axis: over the features of each example (2-D), or over the batch alone (4-D).
-    wrong_axes = (1,) if np.ndim(i["z"]) == 2 else (0,)
-    if _matches(got.get("out"), f.forward(i["z"], i["gamma"], i["beta"], EPSILON, axes=wrong_axes)[0]):
+    z = np.asarray(i["z"])
+    candidates = {name: f.forward(z, i["gamma"], i["beta"], EPSILON, **switches) for name, switches in
+                  FORWARD_MISTAKES.items()}
+    # The wrong axis: any single axis but the last, and "the batch axis alone" for images.
+    for axes in {(axis,) for axis in range(1, z.ndim)} | ({(0,)} if z.ndim > 2 else set()):
+        candidates[f"axes{axes}"] = f.forward(z, i["gamma"], i["beta"], EPSILON, axes=axes)
+    best, best_distance = "", np.inf
+    for name, predicted in candidates.items():
+        keys = zip(("out", "mean", "variance"), predicted, strict=True)
+        if all(_matches(got.get(key), value) for key, value in keys):
+            distance = _distance(got.get("out"), predicted[0])
+            if distance < best_distance:
+                best, best_distance = name, distance
+    if best.startswith("axes"):
         return AXIS_HINT
-    return ""
+    return LAYER_MISTAKES.get(best, "")
+
+
+def _distance(observed: Any, predicted: Any) -> float:
+    with np.errstate(all="ignore"):
+        gap = np.abs(to_numpy(observed).astype(np.float64) - np.asarray(predicted, np.float64))
+        return float(np.nanmax(gap)) if np.isfinite(gap).any() else 0.0
 
 
 def _matches(observed: Any, predicted: Any) -> bool:
@@ -174,6 +189,11 @@ def forward_invariants(evidence: Evidence) -> Verdict:
     axes = tuple(range(z.ndim - 1))
     if out.shape != z.shape:
         return failed(f"z_tilde must have the shape of z, {z.shape}; got {out.shape}")
+    channels = (z.shape[-1],)
+    for key in ("mean", "variance"):
+        if key in evidence.observed and to_numpy(evidence.observed[key]).shape != channels:
+            return failed(with_hint(f"{key} has shape {to_numpy(evidence.observed[key]).shape}, expected {channels}",
+                                    AXIS_HINT))
     variance = z.var(axis=axes)
     expected_std = i["gamma"] * np.sqrt(variance / (variance + EPSILON))
     tol = Tolerance(rtol=1e-3, atol=1e-3)  # Keras's own test tolerance for these statistics
@@ -208,8 +228,18 @@ def make_layer(cls: Any, input_shape: Sequence[int | None], state: dict[str, np.
     return layer
 
 
+def built(layer: Any, input_shape: Sequence[int | None]) -> Any:
+    """``layer``, built: Sequential swallows an error of build() and leaves the layer unbuilt."""
+    if not layer.weights:
+        layer.build(tuple(input_shape))
+    return layer
+
+
 def moving_statistics(layer: Any) -> dict[str, np.ndarray]:
     variables = _variables(layer)
+    missing = [name for name in ("moving_mean", "moving_variance") if name not in variables]
+    if missing:
+        raise ContractError(f"the layer has no weight named {missing[0]!r}; its weights are {sorted(variables)}")
     return {name: np.array(to_numpy(variables[name])) for name in ("moving_mean", "moving_variance")}
 
 
@@ -422,6 +452,12 @@ def mixed_precision_probe(answers: Any, inputs: dict[str, Any]) -> dict[str, Any
     except Exception as error:
         if is_stub(error):
             raise
+        autocast = [w.name for w in layer.weights if getattr(w, "_autocast", False)]
+        if autocast:
+            raise ContractError(
+                f"under mixed_float16 the layer failed ({type(error).__name__}): inside call() the weights "
+                f"{autocast} are read as float16: create them with add_weight(..., autocast=False)"
+            ) from error
         raise ContractError(
             f"under mixed_float16 the layer failed ({type(error).__name__}): the inputs arrive as float16, so cast "
             "them to float32 (ops.cast(inputs, 'float32')), compute in float32, and cast the output to "
@@ -526,7 +562,7 @@ def saved_model_probe(answers: Any, inputs: dict[str, Any]) -> dict[str, Any]:
 
     x = inputs["batches"][0]
     model = keras.Sequential([keras.Input(x.shape[1:]), answers.BatchNormalization(name="bn")])
-    state_layer = model.get_layer("bn")
+    state_layer = built(model.get_layer("bn"), (None, *x.shape[1:]))
     variables = _variables(state_layer)
     for name, value in inputs["state"].items():
         if name in variables:
@@ -560,7 +596,7 @@ def fit_probe(answers: Any, inputs: dict[str, Any]) -> dict[str, Any]:
     model = keras.Sequential([keras.Input(x.shape[1:]), keras.layers.Dense(x.shape[-1]),
                               answers.BatchNormalization(name="bn")])
     model.compile(optimizer=keras.optimizers.SGD(0.01), loss="mse")
-    layer = model.get_layer("bn")
+    layer = built(model.get_layer("bn"), (None, x.shape[-1]))
     steps = {"start": moving_statistics(layer)}
     model.fit(x, y, epochs=1, batch_size=16, verbose=0)
     steps["fit"] = moving_statistics(layer)
@@ -628,6 +664,10 @@ def model_probe(answers: Any, inputs: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _is_relu(kind: str, activation: str) -> bool:
+    return kind == "ReLU" or (kind == "Activation" and activation == "relu")
+
+
 def model_judge(evidence: Evidence) -> Verdict:
     i, o = evidence.inputs, evidence.observed
     kinds = o["kinds"]
@@ -643,6 +683,14 @@ def model_judge(evidence: Evidence) -> Verdict:
     if n_lab_bn != (len(hidden) if bn else 0):
         return failed(f"with use_batch_norm={bn} expected {len(hidden) if bn else 0} of the lab's "
                       f"BatchNormalization layers; the model has {n_lab_bn} ({summary})")
+    expected_block = ["lab BatchNormalization", "ReLU"] if bn else ["ReLU"]
+    for number, (n, following) in enumerate(zip(dense[:-1], dense[1:], strict=True), start=1):
+        block = ["ReLU" if _is_relu(kind, o["activations"][k]) else kind
+                 for k, kind in enumerate(kinds[n + 1 : following], start=n + 1)]
+        if block != expected_block:
+            return failed(f"hidden layer {number} goes Dense, {', '.join(block) or '(nothing)'}: expected Dense, "
+                          f"{', '.join(expected_block)}" + (" (Batch Norm normalises z, before the activation)"
+                                                            if bn else ""))
     for n in dense[:-1]:
         if o["use_bias"][n] == bn:
             why = ("the bias b is redundant before Batch Norm (beta replaces it): use_bias=False" if bn else

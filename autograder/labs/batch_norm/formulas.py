@@ -54,12 +54,14 @@ def training_step(state: LayerState, x, momentum: float, epsilon: float, **mista
     ``reversed_momentum`` (moving = (1-m) moving + m batch), ``moving_in_training``
     (normalise with the moving statistics), ``normalise_after_update`` (with the
     freshly updated moving statistics), ``std_update`` (moving variance from the
-    standard deviation).
+    standard deviation), ``output_variance_update`` (from the variance of the output).
     """
     mean, variance = moments(x, unbiased=mistakes.get("unbiased", False))
     m = 1.0 - momentum if mistakes.get("reversed_momentum") else momentum
     new_mean = m * state.moving_mean + (1 - m) * mean
     statistic = np.sqrt(variance) if mistakes.get("std_update") else variance
+    if mistakes.get("output_variance_update"):
+        statistic = moments(normalise(x, mean, variance, state.gamma, state.beta, epsilon))[1]
     new_var = m * state.moving_variance + (1 - m) * statistic
     if mistakes.get("moving_in_training"):
         use_mean, use_var = state.moving_mean, state.moving_variance
