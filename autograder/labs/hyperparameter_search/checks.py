@@ -129,17 +129,18 @@ def three_quarters_below(evidence: Evidence) -> Verdict:
 
 def determinism(evidence: Evidence) -> Verdict:
     o = evidence.observed
-    # Exact equality is the point here: the same seed must give the very same draws.
-    if o["out"].shape != o["same"].shape or not np.array_equal(o["out"], o["same"]):
-        return failed("two generators with the same seed gave different draws: take every random number from "
-                      "`rng`, not from np.random or a new generator")
-    if o["out"].shape == o["other"].shape and np.array_equal(o["out"], o["other"]):
-        return failed("another seed gave the very same draws: are the draws taken from `rng` at all?")
+    # The global states first: when one changed, that is the mistake to name.
     if not o["numpy_global_untouched"]:
         return failed("np.random's global state changed: draw with the `rng` argument (rng.uniform, rng.random), "
                       "not np.random.uniform")
     if not o["python_random_untouched"]:
         return failed("Python's `random` module was used: draw with the `rng` argument")
+    # Exact equality is the point here: the same seed must give the very same draws.
+    if o["out"].shape != o["same"].shape or not np.array_equal(o["out"], o["same"]):
+        return failed("two generators with the same seed gave different draws: take every random number from "
+                      "`rng`, not from a new generator")
+    if o["out"].shape == o["other"].shape and np.array_equal(o["out"], o["other"]):
+        return failed("another seed gave the very same draws: are the draws taken from `rng` at all?")
     return passed("same seed, same draws; another seed, other draws; no global random state touched")
 
 
@@ -172,6 +173,17 @@ def beta_transform(values: np.ndarray) -> np.ndarray:
         return np.log10(1 - values)
 
 
+def _beta_hint(out: np.ndarray, low: float, high: float) -> str:
+    """Which misreading of beta = 1 - 10**r the draws show, if any."""
+    with np.errstate(all="ignore"):
+        if 0 < low and ks_uniform(beta_transform(out), math.log10(low), math.log10(high)).ok:
+            return ("r is drawn on [log10(low), log10(high)]; beta needs r uniform on "
+                    "[log10(1 - high), log10(1 - low)], then beta = 1 - 10**r")
+        if ks_uniform(np.log10(out), math.log10(1 - high), math.log10(1 - low)).ok:
+            return "the draws are 10**r, which is 1 - beta: return beta = 1 - 10**r"
+    return ""
+
+
 def beta_ks_judge(evidence: Evidence) -> Verdict:
     """KS test of log10(1 - beta) against U(log10(1 - high), log10(1 - low)); false-reject probability 1e-6."""
     i, out = evidence.inputs, evidence.observed["out"]
@@ -179,10 +191,8 @@ def beta_ks_judge(evidence: Evidence) -> Verdict:
     test = ks_uniform(beta_transform(out), a, b)
     if test.ok:
         return passed(f"log10(1 - beta) is uniform on [{a:g}, {b:g}] ({test.detail})")
-    hint = ""
-    if np.all(out >= (1 - i["high"]) * (1 - 1e-12)) and np.all(out <= (1 - i["low"]) * (1 + 1e-12)):
-        hint = "the draws are 10**r, i.e. 1 - beta: return beta = 1 - 10**r"
-    elif ks_uniform(out, i["low"], i["high"]).ok:
+    hint = _beta_hint(out, i["low"], i["high"])
+    if not hint and ks_uniform(out, i["low"], i["high"]).ok:
         hint = ("beta is uniform on a linear scale: sample r uniformly on [log10(1 - high), log10(1 - low)] "
                 "and return 1 - 10**r")
     return failed(with_hint(f"log10(1 - beta) is not uniform on [{a:g}, {b:g}]: {test.detail}", hint))
@@ -194,8 +204,8 @@ def beta_half_above(evidence: Evidence) -> Verdict:
     test = fraction_within(out, 0.99, 0.5)
     if test.ok:
         return passed(f"the median beta is {np.median(out):.4f}; {test.detail}")
-    hint = ""
-    if np.mean(out >= 0.99) < 0.2:
+    hint = _beta_hint(out, 0.9, 0.999)
+    if not hint and 0.9 <= out.min() and np.mean(out >= 0.99) < 0.2:
         hint = ("too few draws near 1: uniform beta (or KerasTuner's reverse_log) puts only about 10% at or above "
                 "0.99, where the averaging window 1/(1 - beta) changes fastest")
     return failed(with_hint(f"on [0.9, 0.999] half of the draws should be >= 0.99 (median 0.99): {test.detail}", hint))
@@ -261,7 +271,9 @@ def search_calls_judge(evidence: Evidence) -> Verdict:
         return failed(f"each call must pass one value per hyperparameter, {sorted(space)}, as keyword arguments; "
                       f"the calls passed {o['call_names']}")
     if o["n_results"] != n:
-        return failed(f"random_search returned {o['n_results']} results for n_trials={n}")
+        what = "only the best" if o["n_results"] == 1 else f"{o['n_results']} of them"
+        return failed(f"random_search returned {o['n_results']} result(s) for n_trials={n}: return every trial's "
+                      f"(score, params), not {what}")
     for name, (kind, low, high) in space.items():
         values, types = o[f"call_values:{name}"], o[f"call_types:{name}"]
         if kind == "int":
@@ -282,7 +294,14 @@ ORDER_EXPECTED = (2, 5, 0, 3, 7, 4, 1, 6)  # best first, ties in trial order, Na
 
 def order_probe(answers: Any, inputs: dict[str, Any]) -> dict[str, Any]:
     scores = iter(ORDER_SCORES)
-    calls, results = _run_search(answers, {**inputs, "n_trials": len(ORDER_SCORES)}, lambda p: next(scores))
+
+    def score(params: dict) -> float:
+        value = next(scores, None)
+        if value is None:
+            raise ContractError(f"the objective was called more than n_trials={len(ORDER_SCORES)} times")
+        return value
+
+    calls, results = _run_search(answers, {**inputs, "n_trials": len(ORDER_SCORES)}, score)
     # Which trial each result is: its params equal that call's (continuous draws do not repeat).
     order = [next((n for n, call in enumerate(calls) if call == dict(params)), -1) for _, params in results]
     return {"order": order, "scores": [float(s) for s, _ in results]}
@@ -290,6 +309,8 @@ def order_probe(answers: Any, inputs: dict[str, Any]) -> dict[str, Any]:
 
 def _order_hint(order: list[int], scores: list[float]) -> str:
     """What is wrong with the order of the results, read from their scores."""
+    if len(order) != len(ORDER_SCORES):
+        return f"there are {len(order)} results for {len(ORDER_SCORES)} trials: return one per trial"
     if len(set(order)) < len(order):
         return "several results have the same params: draw fresh values for every trial, inside the loop"
     if -1 in order:
@@ -344,7 +365,10 @@ def distributions_judge(evidence: Evidence) -> Verdict:
                 return failed(f"'{name}' (int) is not uniform on {low}..{high}: the CDF is off by {gap:.3f}{hint}")
             continue
         if not test.ok:
-            return failed(f"'{name}' ({kind}, [{low:g}, {high:g}]) is not drawn as that kind should be: {test.detail}")
+            sampler = {"log": "sample_log_uniform", "beta": "sample_beta"}.get(kind)
+            advice = f": draw a '{kind}' hyperparameter with your {sampler}" if sampler else ""
+            return failed(f"'{name}' ({kind}, [{low:g}, {high:g}]) is not drawn as that kind should be "
+                          f"({test.detail}){advice}")
     return passed(f"over {i['n_trials']} trials every kind has its distribution (log, beta, uniform, int)")
 
 
