@@ -29,6 +29,51 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _grade(args: argparse.Namespace) -> int:
+    import os
+    import time
+
+    from .grader import grade_class
+    from .labs import get_lab
+    from .sandbox import Limits
+    from .submissions import UsageError, find
+
+    lab = get_lab(args.lab)
+    try:
+        submissions = find(args.lab, args.submission)
+    except UsageError as error:
+        print(f"autograder grade: {error}", file=sys.stderr)
+        return 2
+    if not submissions:
+        print(f"autograder grade: no {args.lab} notebooks in {' '.join(args.submission)}", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    start = time.perf_counter()
+    tty = sys.stderr.isatty()
+
+    def progress(line: str) -> None:
+        if tty or args.force:  # a progress line on a terminal; changed scores always
+            print(line, file=sys.stderr)
+
+    results = grade_class(
+        lab,
+        _course_root(),
+        submissions,
+        out,
+        args.jobs or os.cpu_count() or 1,
+        Limits(timeout=args.timeout),
+        force=args.force,
+        progress=progress,
+    )
+    skipped = len(submissions) - len(results)
+    print(
+        f"graded {len(results)} submission(s) of {args.lab} in {time.perf_counter() - start:.1f} s"
+        + (f", {skipped} already graded (--force to grade again)" if skipped else "")
+        + f"; results in {out}/ (grades.csv, one JSON per student)"
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m autograder",
@@ -39,6 +84,18 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="grade the bundled example submissions of every lab and print the table")
     demo.add_argument("--lab", action="append", choices=available(), help="only this lab (repeatable)")
     demo.set_defaults(run=_demo)
+    grade = commands.add_parser("grade", help="grade submissions in isolated, parallel workers")
+    grade.add_argument("lab", choices=available(), help="the lab")
+    grade.add_argument(
+        "submission", nargs="+", help="a notebook, a folder of <student>.ipynb, or nbgrader's submitted/"
+    )
+    grade.add_argument("--out", default="grades", help="output folder (default: grades)")
+    grade.add_argument("--jobs", type=int, default=0, help="workers at a time (default: the CPU count)")
+    grade.add_argument("--timeout", type=float, default=300.0, help="seconds per submission (default 300)")
+    grade.add_argument(
+        "--force", action="store_true", help="grade again students already graded, and say whose scores changed"
+    )
+    grade.set_defaults(run=_grade)
     return parser
 
 

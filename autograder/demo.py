@@ -10,6 +10,7 @@ class is graded.
 from __future__ import annotations
 
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,9 +18,8 @@ from typing import TextIO
 
 from . import course
 from .capture import captured
-from .grading import grade_sources
 from .labs import available, get_lab
-from .notebooks import answer_sources, read_notebook
+from .notebooks import answer_sources, read_notebook, with_answers
 from .report import class_table
 from .results import LabResult
 
@@ -37,27 +37,46 @@ def demo_class(root: Path, lab_name: str) -> dict[str, dict[str, str]]:
 
 
 def run_demo(root: Path, labs: Sequence[str] | None = None, out: TextIO = sys.stdout) -> list[LabResult]:
-    """Grade the demo class of each lab, printing progress and then the table."""
+    """Grade the demo class of each lab with the isolated grader, printing progress and then the table."""
+    import os
+
+    import nbformat
+
+    from .grader import grade_class
+    from .sandbox import Limits
+    from .submissions import find
+
     with captured():  # TensorFlow's C++ start-up lines are not for the instructor's terminal
         import keras
-
-    results = []
     names = [lab for lab in (labs or available()) if course.solution_path(root, lab).is_file()]
     print(
-        f"Grading the demo class of {', '.join(names)} in this process "
+        f"Grading the demo class of {', '.join(names)} in isolated workers "
         f"(Keras {keras.__version__}, {keras.backend.backend()} backend).",
         file=out,
     )
-    for lab_name in names:
-        students = demo_class(root, lab_name)
-        for n, (student, sources) in enumerate(students.items(), start=1):
+    results = []
+    with tempfile.TemporaryDirectory(prefix="autograder-demo-") as scratch:
+        for lab_name in names:
+            lab = get_lab(lab_name)
+            folder, grades = Path(scratch) / lab_name, Path(scratch) / f"{lab_name}-grades"
+            folder.mkdir()
+            released = read_notebook(course.release_path(root, lab_name))
+            students = demo_class(root, lab_name)
+            for student, sources in students.items():
+                nbformat.write(with_answers(released, sources), folder / f"{student}.ipynb")
             start = time.perf_counter()
-            results.append(grade_sources(student, get_lab(lab_name), sources, root))
-            print(
-                f"  [{lab_name} {n}/{len(students)}] {student}: "
-                f"{results[-1].score:g}/{results[-1].max_score:g} in {time.perf_counter() - start:.1f} s",
-                file=out,
+            graded = grade_class(
+                lab,
+                root,
+                find(lab_name, [str(folder)]),
+                grades,
+                os.cpu_count() or 1,
+                Limits(),
+                progress=lambda line, lab_name=lab_name: print(f"  [{lab_name}] {line}", file=out),
             )
+            print(f"  {lab_name}: {len(graded)} submissions in {time.perf_counter() - start:.1f} s", file=out)
+            order = list(students)
+            results += sorted(graded, key=lambda r: order.index(r.student_id))
     print(file=out)
     print(class_table(results), file=out)
     return results

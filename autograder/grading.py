@@ -47,7 +47,7 @@ def cell_checks(lab: Lab, cell_id: str, root: Path | None = None) -> tuple[Check
     return hidden[cell_id]
 
 
-def _oracles_and_seed(lab: Lab, cell_id: str, root: Path | None) -> tuple[dict[str, Any], int]:
+def oracles_and_seed(lab: Lab, cell_id: str, root: Path | None) -> tuple[dict[str, Any], int]:
     if not is_hidden(cell_id):
         return {BUILTIN: _builtins(lab)}, PUBLIC_SEED
     root = root or course.find_root()
@@ -58,7 +58,7 @@ def _oracles_and_seed(lab: Lab, cell_id: str, root: Path | None) -> tuple[dict[s
 
 def run_test_cell(lab: Lab, cell_id: str, answers: Answers, root: Path | None = None) -> CellResult:
     checks = cell_checks(lab, cell_id, root)
-    oracles, seed = _oracles_and_seed(lab, cell_id, root)
+    oracles, seed = oracles_and_seed(lab, cell_id, root)
     return run_cell(lab, cell_id, checks, answers, oracles, seed)
 
 
