@@ -12,6 +12,7 @@ import json
 import linecache
 import re
 import tokenize
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -50,7 +51,9 @@ def read_notebook(path: Path | str) -> Any:
         # Without it nbformat guesses version 2 and "upgrades" the cells to empty ones.
         raise NotebookError(f"{path.name} has no nbformat version number: is it a damaged .ipynb file?")
     try:
-        return nbformat.reads(text, as_version=4)
+        with warnings.catch_warnings():  # duplicate cell ids and the like: reported as answers, not as warnings
+            warnings.simplefilter("ignore")
+            return nbformat.reads(text, as_version=4)
     except Exception as error:
         raise NotebookError(f"{path.name} is not a valid notebook: {error}") from None
 

@@ -57,6 +57,10 @@ HOSTILE = {
     "patches_numpy": "np.allclose = lambda *a, **k: True\nnp.testing.assert_allclose = lambda *a, **k: None\n"
     + softmax_cell("return z"),
     "patches_keras": "keras.ops.softmax = lambda z, axis=-1: z\n" + softmax_cell("return z"),
+    "patches_builtins": "import builtins\nbuiltins.abs = lambda x: 0\nbuiltins.max = lambda *a, **k: 0\n"
+    + softmax_cell("return z"),
+    "replaces_keras_layer": "class Softmax(keras.layers.Layer):\n    def call(self, inputs):\n        return inputs\n"
+    "keras.layers.Softmax = Softmax\n" + softmax_cell("return z"),
     "patches_autograder": "import autograder.compare\nautograder.compare.compare = lambda *a, **k: None\n"
     + softmax_cell("return z"),
     "equal_to_everything": "class Everything:\n    def __eq__(self, other):\n        return True\n"
@@ -107,6 +111,33 @@ def batch(tmp_path_factory):
         if cell.metadata.get("nbgrader", {}).get("grade_id") == "softmax":
             del cell.metadata["nbgrader"]
     nbformat.write(stripped, folder / "lost_metadata.ipynb")
+    v3 = {
+        "nbformat": 3,
+        "nbformat_minor": 0,
+        "metadata": {},
+        "worksheets": [
+            {
+                "metadata": {},
+                "cells": [
+                    {
+                        "cell_type": "code",
+                        "metadata": {},
+                        "input": reference_sources(LAB)["softmax"],
+                        "language": "python",
+                        "outputs": [],
+                        "collapsed": False,
+                    }
+                ],
+            }
+        ],
+    }
+    write(folder, "nbformat_v3.ipynb", json.dumps(v3))
+    missing = with_answers(released, reference_sources(LAB))
+    missing.cells = [c for c in missing.cells if c.metadata.get("nbgrader", {}).get("grade_id") != "one_hot"]
+    nbformat.write(missing, folder / "missing_answer.ipynb")
+    doubled = with_answers(released, reference_sources(LAB))
+    doubled.cells += [c for c in doubled.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "one_hot"]
+    nbformat.write(doubled, folder / "duplicated_answer.ipynb")
     huge = with_answers(released, reference_sources(LAB))
     huge.cells[0].outputs = [] if huge.cells[0].cell_type == "code" else None
     huge.cells.append(
@@ -125,7 +156,7 @@ def batch(tmp_path_factory):
 def test_every_submission_gets_one_result(batch):
     """Does every submission, broken ones included, get exactly one JSON and one grades.csv row?"""
     out, results, _ = batch
-    assert len(results) == len(HONEST) + len(HOSTILE) + 8
+    assert len(results) == len(HONEST) + len(HOSTILE) + 11
     rows = (out / "grades.csv").read_text().strip().splitlines()
     assert len(rows) == 1 + len(results)
     assert {p.stem for p in out.glob("*.json")} == set(results)
@@ -156,7 +187,14 @@ def test_hostile_code_gains_no_softmax_points(batch, student):
 def test_hostile_code_leaves_other_answers_graded(batch):
     """Is one_hot still graded in full for students whose softmax misbehaves inside the checks?"""
     _, results, _ = batch
-    for student in ("patches_numpy", "patches_keras", "equal_to_everything", "prints_100_mb", "memory_bomb"):
+    for student in (
+        "patches_numpy",
+        "patches_keras",
+        "replaces_keras_layer",
+        "equal_to_everything",
+        "prints_100_mb",
+        "memory_bomb",
+    ):
         cells = {c.grade_id: c for c in results[student].cells}
         assert cells["test_one_hot"].points == cells["test_one_hot"].max_points, student
 
@@ -244,3 +282,20 @@ def test_a_killed_run_resumes_without_loss_or_duplicates(tmp_path):
     rows = (out / "grades.csv").read_text().strip().splitlines()[1:]
     assert sorted(row.split(",")[0] for row in rows) == [f"student{n}" for n in range(4)]
     assert not list(out.glob("*.partial"))
+
+
+def test_missing_and_duplicated_answers_cost_only_themselves(batch):
+    """Does a missing or a duplicated one_hot cell cost that answer only, with a note saying why?"""
+    _, results, _ = batch
+    for student, phrase in (("missing_answer", "no cell with this grade_id"), ("duplicated_answer", "2 cells carry")):
+        cells = {c.grade_id: c for c in results[student].cells}
+        assert cells["test_one_hot"].points == 0 and cells["test_softmax"].points == cells["test_softmax"].max_points
+        assert any(phrase in note for note in results[student].errors), results[student].errors
+
+
+def test_an_old_notebook_format_is_read(batch):
+    """Is an nbformat v3 notebook read, its answer found by the names it defines?"""
+    _, results, _ = batch
+    cells = {c.grade_id: c for c in results["nbformat_v3"].cells}
+    assert cells["test_softmax"].points == cells["test_softmax"].max_points
+    assert any("found by the names" in note for note in results["nbformat_v3"].errors)
