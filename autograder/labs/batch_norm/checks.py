@@ -595,7 +595,7 @@ def fit_probe(answers: Any, inputs: dict[str, Any]) -> dict[str, Any]:
     x, y = inputs["x"], inputs["y"]
     model = keras.Sequential([keras.Input(x.shape[1:]), keras.layers.Dense(x.shape[-1]),
                               answers.BatchNormalization(name="bn")])
-    model.compile(optimizer=keras.optimizers.SGD(0.01), loss="mse")
+    model.compile(optimizer=keras.optimizers.SGD(0.01), loss="mse", jit_compile=False)
     layer = built(model.get_layer("bn"), (None, x.shape[-1]))
     steps = {"start": moving_statistics(layer)}
     model.fit(x, y, epochs=1, batch_size=16, verbose=0)
@@ -728,9 +728,10 @@ def model_training_probe(answers: Any, inputs: dict[str, Any]) -> dict[str, Any]
     import keras
 
     model = answers.build_model(64, 10)
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy")
+    # XLA compiles longer than these small models train: no jit.
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy", jit_compile=False)
     history = model.fit(inputs["x_train"], inputs["y_train"], epochs=TRAINING_EPOCHS, batch_size=32, verbose=0)
-    return {"out": model.predict(inputs["x_test"], verbose=0), "loss": np.asarray(history.history["loss"])}
+    return {"out": model(inputs["x_test"], training=False), "loss": np.asarray(history.history["loss"])}
 
 
 model_training_judge = trained_accuracy(ACCURACY_THRESHOLD, f"{TRAINING_EPOCHS} epochs of Adam(1e-3)")

@@ -351,7 +351,8 @@ def training_probe(answers: Any, inputs: dict[str, Any]) -> dict[str, Any]:
     import keras
 
     model = answers.build_softmax_classifier(64, 10)
-    model.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE), loss=answers.categorical_crossentropy)
+    # XLA compiles longer than this small model trains: no jit.
+    model.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE), loss=answers.categorical_crossentropy, jit_compile=False)
     history = model.fit(inputs["x_train"], inputs["y_train"], epochs=TRAINING_EPOCHS, batch_size=64, verbose=0)
     return {"out": model(inputs["x_test"], training=False), "loss": np.asarray(history.history["loss"], np.float64)}
 
