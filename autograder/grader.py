@@ -177,20 +177,26 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
     os.replace(partial, path)
 
 
-def write_grades_csv(out: Path, lab: Lab) -> Path:
-    """grades.csv from every student's JSON in ``out`` (so a resumed run lists everyone once)."""
-    rows = []
+def load_results(out: Path, lab: Lab) -> dict[str, dict[str, Any]]:
+    """The results of ``lab`` already in ``out``, by student id (unreadable files are left out)."""
+    found = {}
     for path in sorted(out.glob("*.json")):
         try:
             data = json.loads(path.read_text())
         except (OSError, json.JSONDecodeError):
             continue
-        if data.get("lab") == lab.name:
-            rows.append(data)
+        if isinstance(data, dict) and data.get("lab") == lab.name and "student_id" in data:
+            found[data["student_id"]] = data
+    return found
+
+
+def write_grades_csv(out: Path, lab: Lab, results: dict[str, dict[str, Any]]) -> Path:
+    """grades.csv, atomically, from every student's result (so a resumed run lists everyone once)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["student_id", "lab", "score", "max_score", "status", *lab.test_cells])
-    for data in sorted(rows, key=lambda d: d["student_id"]):
+    for student_id in sorted(results):
+        data = results[student_id]
         points = {cell["grade_id"]: cell["points"] for cell in data.get("cells", [])}
         writer.writerow(
             [
@@ -304,25 +310,22 @@ def grade_class(
 ) -> list[LabResult]:
     """Grade the submissions not graded yet (all with ``force``), writing results as they come."""
     out.mkdir(parents=True, exist_ok=True)
-    todo, previous = [], {}
-    for submission in submissions:
-        path = result_path(out, submission.student_id)
-        if path.is_file():
-            with contextlib.suppress(OSError, json.JSONDecodeError):
-                previous[submission.student_id] = json.loads(path.read_text())
-        if force or submission.student_id not in previous:
-            todo.append(submission)
+    previous = load_results(out, lab)
+    recorded = dict(previous)
+    todo = [s for s in submissions if force or s.student_id not in previous]
     results: list[LabResult] = []
     if not todo:
-        write_grades_csv(out, lab)
+        write_grades_csv(out, lab, recorded)
         return results
     # Answers reach a worker through its job file: the submissions' folders can be covered too.
     grader = Grader(lab, root, out, jobs, limits, private=[s.path.parent for s in submissions])
     try:
 
         def record(result: LabResult) -> None:
-            _write_json(result_path(out, result.student_id), result.to_dict())
-            write_grades_csv(out, lab)
+            data = result.to_dict()
+            _write_json(result_path(out, result.student_id), data)
+            recorded[result.student_id] = data
+            write_grades_csv(out, lab, recorded)
             results.append(result)
             if progress:
                 before = previous.get(result.student_id)

@@ -57,9 +57,21 @@ def run_job(folder: Path, report: dict[str, str]) -> None:
             plain.dump(Observation(False, {}, message).to_plain(), results / f"{number}.npz")
 
 
+def _one_thread() -> None:
+    """The grader runs ``--jobs`` workers side by side: each keeps to one thread of ops."""
+    import keras
+
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(1)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+
+
 def main(folder: str, hidden: list[str], limits: sandbox.Limits) -> None:
     """The worker process: isolate, fork the job into its own PID namespace, wait for it."""
     path = Path(folder)
+    _one_thread()
     report = sandbox.enter(folder, hidden, limits)
     pid, note = sandbox.fork_into_pid_namespace()
     if pid == 0:
