@@ -342,23 +342,25 @@ def distribution_probe(answers: Any, inputs: dict[str, Any]) -> dict[str, Any]:
 
 def distributions_judge(evidence: Evidence) -> Verdict:
     """Each kind's draws over the trials: KS tests for the continuous kinds, the DKW band on the CDF of the
-    int kind; each with false-reject probability 1e-6 (so at most 4e-6 for the check)."""
+    int kind. Each test runs at 1e-6 / (number of hyperparameters), so the check as a whole wrongly rejects a
+    correct search with probability at most 1e-6 (Bonferroni)."""
     i, o = evidence.inputs, evidence.observed
+    alpha = FALSE_REJECT / len(i["space"])
     for name, (kind, low, high) in i["space"].items():
         values = o[f"values:{name}"]
         if np.unique(values).size < min(values.size, high - low + 1 if kind == "int" else values.size) * 0.5:
             return failed(f"'{name}' repeats its values across trials: draw a fresh value for every trial")
         if kind == "log":
-            test = ks_uniform(np.log10(values), math.log10(low), math.log10(high))
+            test = ks_uniform(np.log10(values), math.log10(low), math.log10(high), alpha)
         elif kind == "beta":
-            test = ks_uniform(beta_transform(values), math.log10(1 - high), math.log10(1 - low))
+            test = ks_uniform(beta_transform(values), math.log10(1 - high), math.log10(1 - low), alpha)
         elif kind == "uniform":
-            test = ks_uniform(values, low, high)
+            test = ks_uniform(values, low, high, alpha)
         else:
             support = np.arange(low, high + 1)
             cdf = np.array([np.mean(values <= k) for k in support])
             gap = float(np.max(np.abs(cdf - (support - low + 1) / support.size)))
-            if gap > dkw_epsilon(values.size):
+            if gap > dkw_epsilon(values.size, alpha):
                 hint = ""
                 if np.all(values < high):
                     hint = f" ({high} is never drawn: an 'int' range includes high, rng.integers(low, high + 1))"
