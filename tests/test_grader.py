@@ -136,7 +136,9 @@ def batch(tmp_path_factory):
     missing.cells = [c for c in missing.cells if c.metadata.get("nbgrader", {}).get("grade_id") != "one_hot"]
     nbformat.write(missing, folder / "missing_answer.ipynb")
     doubled = with_answers(released, reference_sources(LAB))
-    doubled.cells += [c for c in doubled.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "one_hot"]
+    again = next(c for c in doubled.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "one_hot").copy()
+    again.id = "one-hot-again"  # two cells with grade_id one_hot; cell ids stay unique
+    doubled.cells.append(again)
     nbformat.write(doubled, folder / "duplicated_answer.ipynb")
     huge = with_answers(released, reference_sources(LAB))
     huge.cells[0].outputs = [] if huge.cells[0].cell_type == "code" else None
