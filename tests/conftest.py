@@ -50,6 +50,29 @@ def failures(result: LabResult) -> list[tuple[str, CheckResult]]:
     return [(cell.grade_id, check) for cell in result.cells for check in cell.checks if not check.passed]
 
 
+def assert_caught(result: LabResult, check: str, phrase: str, cells: Sequence[str]) -> None:
+    """The check named ``check`` failed with 0 points and ``phrase`` (lowercase) in its message,
+    and the graded cells lost points: how every catalogue entry of a wrong answer is judged."""
+    named = [c for cell in result.cells for c in cell.checks if c.name == check]
+    assert named, f"no check named {check!r} in {cells}"
+    for found in named:
+        assert not found.passed, f"{check!r} passed: {found.message}"
+        assert found.points == 0.0
+        assert found.max_points > 0
+        assert phrase in found.message.lower(), f"{phrase!r} is not in the message of {check!r}: {found.message}"
+    assert result.score < result.max_score
+
+
+def assert_catalogue_covers(catalogue: Sequence, lab: str, minimum: int) -> None:
+    """At least ``minimum`` distinct entries (ids and codes), whose graded cells cover every answer of ``lab``."""
+    ids = [entry.id for entry in catalogue]
+    assert len(ids) >= minimum
+    assert len(set(ids)) == len(ids)
+    assert len({entry.values[1] for entry in catalogue}) >= minimum, f"fewer than {minimum} distinct wrong codes"
+    graded = {entry.values[4][0].removeprefix("test_") for entry in catalogue}
+    assert graded == {spec.grade_id for spec in get_lab(lab).answers}
+
+
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO

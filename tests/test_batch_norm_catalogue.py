@@ -19,10 +19,9 @@ import re
 from dataclasses import dataclass
 
 import pytest
-from conftest import REPO, cells_of, failures, grade, reference_sources
+from conftest import REPO, assert_catalogue_covers, assert_caught, cells_of, failures, grade, reference_sources
 
 from autograder.course import release_path
-from autograder.labs import get_lab
 from autograder.notebooks import cell_source, read_notebook
 
 LAB = "batch_norm"
@@ -468,23 +467,12 @@ class BatchNormalization(keras.layers.BatchNormalization):
 def test_wrong_answer_fails_the_check_that_names_it(grade_id, code, check, phrase, cells):
     """Does each catalogued mistake lose all points of its check, with a message that names the mistake?"""
     result = grade(LAB, {grade_id: source_of(code)}, cells)
-    named = [c for cell in result.cells for c in cell.checks if c.name == check]
-    assert named, f"no check named {check!r} in {cells}"
-    for found in named:
-        assert not found.passed, f"{check!r} passed: {found.message}"
-        assert found.points == 0.0
-        assert found.max_points > 0
-        assert phrase in found.message.lower(), f"{phrase!r} is not in the message of {check!r}: {found.message}"
-    assert result.score < result.max_score
+    assert_caught(result, check, phrase, cells)
 
 
 def test_catalogue_is_large_enough():
     """Does the catalogue hold at least 18 distinct mistakes, whose graded cells cover every answer of the lab?"""
-    ids = [entry.id for entry in CATALOGUE]
-    assert len(ids) >= 18
-    assert len(set(ids)) == len(ids)
-    graded = {entry.values[4][0].removeprefix("test_") for entry in CATALOGUE}
-    assert graded == {spec.grade_id for spec in get_lab(LAB).answers}
+    assert_catalogue_covers(CATALOGUE, LAB, 18)
 
 
 # ---------------------------------------------------------------- right answers, written differently
