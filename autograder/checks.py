@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 import importlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -258,7 +258,6 @@ class Lab:
     answers: tuple[AnswerSpec, ...]
     public_checks: CellChecks
     builtins: Callable[[], dict[str, Any]]
-    notes: dict[str, str] = field(default_factory=dict)
 
     def answer(self, grade_id: str) -> AnswerSpec:
         for spec in self.answers:

@@ -63,12 +63,6 @@ def to_numpy(value: Any) -> np.ndarray:
     return np.asarray(value)
 
 
-def rel_error(x: np.ndarray, y: np.ndarray) -> float:
-    """CS231n's relative error, max |x - y| / max(1e-8, |x| + |y|)."""
-    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
-    return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))))
-
-
 @dataclass(frozen=True)
 class Comparison:
     """The outcome of :func:`compare`: ``ok`` and, when not, why, in words."""

@@ -101,15 +101,3 @@ def grade_sources(
             results.append(CellResult(cell_id, (CheckResult("hidden checks", False, 0.0, 0.0, str(error)),)))
     notes += [f"{gid}: {why}" for gid, why in failures.items() if gid != course.IMPORTS_CELL]
     return LabResult(student_id, lab.name, tuple(results), tuple(notes), {"grader": "in-process"})
-
-
-def grade_notebook(student_id: str, lab: Lab, path: Path, root: Path) -> LabResult:
-    """Grade one notebook file in this process."""
-    notebook = read_notebook(path)
-    sources = {}
-    for spec in lab.answers:
-        try:
-            sources[spec.grade_id] = cell_source(notebook, spec.grade_id)
-        except Exception:
-            continue
-    return grade_sources(student_id, lab, sources, root)

@@ -18,7 +18,7 @@ from typing import Any
 
 from .capture import captured
 from .course import CourseError
-from .grading import points_of, run_test_cell
+from .grading import run_test_cell
 from .labs import get_lab
 from .report import cell_report
 from .results import CellResult, CheckResult
@@ -51,9 +51,6 @@ class NotebookChecker:
                 cell = CellResult(cell_id, (CheckResult("checker", False, 0.0, 0.0, message),))
         print(cell_report(cell))
         return float(cell.points)
-
-    def points(self, cell_id: str) -> float:
-        return points_of(self.lab, cell_id)
 
 
 def notebook_checker(lab: str, namespace: MutableMapping[str, Any]) -> NotebookChecker:
