@@ -33,6 +33,7 @@ import numpy as np
 from . import __version__, course, plain, sandbox, worker
 from .capture import captured
 from .checks import Check, Lab, probe_ref
+from .feedback import feedback_html
 from .grading import cell_checks, oracles_and_seed
 from .notebooks import cell_source, read_notebook
 from .results import CellResult, CheckResult, LabResult
@@ -171,10 +172,14 @@ def judge_submission(
     return LabResult(student_id, lab.name, cells, errors, environment)
 
 
-def _write_json(path: Path, data: dict[str, Any]) -> None:
+def _write_atomically(path: Path, text: str) -> None:
     partial = path.with_name(path.name + ".partial")
-    partial.write_text(json.dumps(data, indent=2, allow_nan=False, default=str))
+    partial.write_text(text, encoding="utf-8")
     os.replace(partial, path)
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    _write_atomically(path, json.dumps(data, indent=2, allow_nan=False, default=str))
 
 
 def load_results(out: Path, lab: Lab) -> dict[str, dict[str, Any]]:
@@ -217,6 +222,10 @@ def write_grades_csv(out: Path, lab: Lab, results: dict[str, dict[str, Any]]) ->
 
 def result_path(out: Path, student_id: str) -> Path:
     return out / f"{student_id}.json"
+
+
+def feedback_path(out: Path, student_id: str) -> Path:
+    return out / "feedback" / f"{student_id}.html"
 
 
 def error_result(student_id: str, lab: Lab, message: str) -> LabResult:
@@ -309,7 +318,7 @@ def grade_class(
     progress: Callable[[str], None] | None = None,
 ) -> list[LabResult]:
     """Grade the submissions not graded yet (all with ``force``), writing results as they come."""
-    out.mkdir(parents=True, exist_ok=True)
+    (out / "feedback").mkdir(parents=True, exist_ok=True)
     previous = load_results(out, lab)
     recorded = dict(previous)
     todo = [s for s in submissions if force or s.student_id not in previous]
@@ -323,6 +332,8 @@ def grade_class(
 
         def record(result: LabResult) -> None:
             data = result.to_dict()
+            # The feedback first: once the JSON exists, a resumed run counts the student as graded.
+            _write_atomically(feedback_path(out, result.student_id), feedback_html(data))
             _write_json(result_path(out, result.student_id), data)
             recorded[result.student_id] = data
             write_grades_csv(out, lab, recorded)

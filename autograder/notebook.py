@@ -16,13 +16,16 @@ from __future__ import annotations
 from collections.abc import MutableMapping
 from typing import Any
 
+from . import colab
 from .capture import captured
-from .course import CourseError
+from .course import CourseError, find_root
+from .from_scratch import has_stub
 from .grading import run_test_cell
 from .labs import get_lab
 from .report import cell_report
 from .results import CellResult, CheckResult
 from .runner import Answers
+from .source_code import definition
 
 # What a hidden test cell says in a student's copy, where the course's hidden checks are absent.
 HIDDEN_ELSEWHERE = (
@@ -40,17 +43,74 @@ class NotebookChecker:
 
     def run(self, cell_id: str) -> float:
         """Run the checks of test cell ``cell_id``, print the report, return the points."""
-        with captured():
-            try:
-                cell = run_test_cell(self.lab, cell_id, Answers.from_kernel(self.namespace))
-            except CourseError:
-                print(f"{cell_id}: {HIDDEN_ELSEWHERE}")
-                return 0.0
-            except Exception as error:
-                message = f"the checker itself failed ({type(error).__name__}: {error}); please tell your instructor"
-                cell = CellResult(cell_id, (CheckResult("checker", False, 0.0, 0.0, message),))
+        try:
+            with captured():
+                cell = self._checked(cell_id)
+        except CourseError:  # said outside the capture, which would swallow it
+            print(f"{cell_id}: {HIDDEN_ELSEWHERE}")
+            return 0.0
         print(cell_report(cell))
         return float(cell.points)
+
+    def _checked(self, cell_id: str) -> CellResult:
+        try:
+            return run_test_cell(self.lab, cell_id, Answers.from_kernel(self.namespace))
+        except CourseError:
+            raise
+        except Exception as error:
+            message = f"the checker itself failed ({type(error).__name__}: {error}); please tell your instructor"
+            return CellResult(cell_id, (CheckResult("checker", False, 0.0, 0.0, message),))
+
+    def stubs(self) -> list[str]:
+        """The answers still missing or left as the ``raise NotImplementedError()`` stub."""
+        sources = Answers.from_kernel(self.namespace).sources
+        left = []
+        for spec in self.lab.answers:
+            # Each answer's own definitions only: a finished answer that calls a stub is not a stub.
+            codes = [definition(name, sources) for name in spec.defines]
+            if None in codes or any(name not in self.namespace for name in spec.defines):
+                left.append(f"{spec.grade_id} (not defined: run its cell)")
+            elif any(has_stub(code) for code in codes):
+                left.append(f"{spec.grade_id} (still raises NotImplementedError)")
+        return left
+
+    def ready_to_submit(self) -> None:
+        """The last cell of a lab: run every public check, list the answers left as stubs, and on
+        Colab download the notebook under its canonical name, ready to upload."""
+        try:
+            find_root()
+        except CourseError:
+            pass
+        else:  # the course folder is here: nbgrader or the grader is grading, not a student
+            print("Grading run (the course folder is here): the test cells above ran every check.")
+            return
+        with captured():
+            cells = [self._checked(cell_id) for cell_id in self.lab.test_cells if cell_id.startswith("test_")]
+        print(ready_report(self.lab.name, cells, self.stubs()))
+        if colab.on_colab():
+            path = colab.download_notebook(self.lab.name)
+            print(f"Downloading {path.name}: upload it where your course collects the lab.")
+        else:
+            print(f"Save the notebook (Ctrl+S), then submit {self.lab.name}.ipynb.")
+
+
+def ready_report(lab: str, cells: list[CellResult], stubs: list[str]) -> str:
+    """The summary the ready-to-submit cell prints: points per public cell, stubs, what is left."""
+    points, total = sum(c.points for c in cells), sum(c.max_points for c in cells)
+    lines = [f"{lab}: {points:g} / {total:g} points in the public checks"]
+    for cell in cells:
+        failure = cell.first_failure()
+        lines.append(
+            f"  {cell.grade_id:<34}{cell.points:>5g} / {cell.max_points:g}"
+            + (f"   first failure: {failure.name}" if failure else "")
+        )
+    if stubs:
+        lines.append("Answers still left to write: " + "; ".join(stubs))
+    if points == total and not stubs:
+        lines.append("Every public check passes. Hidden checks will test the same answers on other inputs.")
+    else:
+        lines.append("Not finished yet: the failing checks' cells above say what is wrong. You may still submit.")
+    return "\n".join(lines)
 
 
 def notebook_checker(lab: str, namespace: MutableMapping[str, Any]) -> NotebookChecker:

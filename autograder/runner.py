@@ -27,6 +27,7 @@ import numpy as np
 from .capture import captured
 from .checks import Check, Evidence, Lab, Observed
 from .compare import to_numpy
+from .environment import configure_backend
 from .results import CellResult, CheckResult
 from .source_code import answer_source
 
@@ -220,6 +221,7 @@ class _KerasState:
         self.policy = global_state.get_global_attribute(self._POLICY, None)
         self.floatx = keras.config.floatx()
         self.np_state, self.py_state = np.random.get_state(), random.getstate()
+        configure_backend()
         keras.config.set_floatx("float32")
         keras.config.set_dtype_policy("float32")
         keras.utils.set_random_seed(self.seed)

@@ -1,31 +1,36 @@
 """Every lab end to end, with real kernels and real nbgrader.
 
 The expensive part runs once per session, concurrently: for each lab, in a
-course folder of its own, `nbgrader generate_assignment` then `nbgrader
-autograde` of a small class (reference, blank, two typical mistakes), and
-`nbgrader validate` of the solution and `validate --invert` of the lab. The
-tests below only read what those runs left behind.
+course folder of its own, the instructor's term: `nbgrader generate_assignment`,
+`zip_collect` of a small class (reference, blank, two typical mistakes) downloaded
+from an LMS under Colab's file names, `autograde`, `generate_feedback`, `export`,
+and the project's grader on the same submissions; beside it `nbgrader validate` of
+the solution and `validate --invert` of the lab. The tests below only read what
+those runs left behind.
 """
 
 from __future__ import annotations
 
+import csv
+import html
 import json
 import re
 import shutil
 import subprocess
 import sys
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import REPO
+from conftest import REPO, reference_sources
 from nbgrader.api import Gradebook
 from nbgrader.utils import determine_grade, is_grade
 
 from autograder.course import release_path, solution_path
 from autograder.demo import demo_class
-from autograder.grading import grade_sources, points_of
+from autograder.grading import points_of
 from autograder.labs import available, get_lab
 from autograder.notebooks import grade_id, read_notebook, with_answers
 
@@ -92,18 +97,32 @@ def nbgrader(*args: str) -> str:
     return " ".join([sys.executable, "-m", "nbgrader", *args, *quiet])
 
 
+# How an LMS (Canvas) names each downloaded file, with the names Colab gives a download.
+LMS_NAMES = (
+    "{student}_1001_2001_Copy of {lab}.ipynb",
+    "{student}_1002_2002_{lab} (1).ipynb",
+    "{student}_LATE_1003_2003_{lab}.ipynb",
+    "{student}_1004_2004_Copy of {lab} (2)-1.ipynb",
+)
+
+
 def make_course(root: Path, lab: str) -> None:
-    """A course folder with the lab's sources and a class submitted from the committed release."""
+    """A course folder with the lab's sources and the class's notebooks in an LMS download zip."""
     shutil.copy(REPO / "nbgrader_config.py", root)
     (root / "solutions").mkdir()
     shutil.copytree(REPO / "solutions" / "_grading", root / "solutions" / "_grading")
     shutil.copytree(REPO / "solutions" / lab, root / "solutions" / lab)
     released = read_notebook(release_path(REPO, lab))
     students = demo_class(REPO, lab)
-    for student in ("reference", "blank", *MISTAKES[lab]):
-        folder = root / "submitted" / student / lab
-        folder.mkdir(parents=True)
-        nbformat.write(with_answers(released, students[student]), folder / f"{lab}.ipynb")
+    archive = root / "downloaded" / lab / "archive"
+    archive.mkdir(parents=True)
+    with zipfile.ZipFile(archive / "submissions.zip", "w") as bundle:
+        for student, name in zip(CLASS[lab], LMS_NAMES, strict=True):
+            notebook = nbformat.writes(with_answers(released, students[student]))
+            bundle.writestr(name.format(student=student, lab=lab), notebook)
+
+
+CLASS = {lab: ("reference", "blank", *MISTAKES[lab]) for lab in MISTAKES}
 
 
 @pytest.fixture(scope="session")
@@ -113,7 +132,15 @@ def courses(tmp_path_factory) -> dict[str, Path]:
     for lab in LABS:
         roots[lab] = root = tmp_path_factory.mktemp(lab)
         make_course(root, lab)
-        runs[lab, "autograde"] = start(f"{nbgrader('generate_assignment', lab)} && {nbgrader('autograde', lab)}", root)
+        term = [
+            nbgrader("generate_assignment", lab),
+            nbgrader("zip_collect", lab),
+            nbgrader("autograde", lab),
+            nbgrader("generate_feedback", lab),
+            nbgrader("export", "--to", "export.csv"),
+            f"{sys.executable} -m autograder grade {lab} submitted --out grader --jobs 1",
+        ]
+        runs[lab, "autograde"] = start(" && ".join(term), root)
         # validate reads the notebook where it lies; a copy keeps it away from the autograde run.
         check_root = tmp_path_factory.mktemp(f"{lab}_validate")
         make_course(check_root, lab)
@@ -225,21 +252,78 @@ def test_typical_mistakes_lose_points_in_the_cells_that_test_them(courses, lab):
         assert {cell for cell in full if scores[cell] < full[cell]} == cells, student
 
 
-@pytest.mark.parametrize("lab", LABS)
-def test_autograde_agrees_with_in_process_grading(courses, lab):
-    """Does every test cell get the same score from nbgrader as from this package's own grading?"""
-    spec = get_lab(lab)
-    for student, sources in demo_class(REPO, lab).items():
-        if student in ("reference", "blank", *MISTAKES[lab]):
-            ours = grade_sources(student, spec, sources, REPO)
-            theirs = gradebook_scores(courses[lab], lab, student)
-            assert {cell.grade_id: cell.points for cell in ours.cells} == theirs, student
+def grader_result(root: Path, student: str) -> dict:
+    return json.loads((root / "grader" / f"{student}.json").read_text())
 
 
 @pytest.mark.parametrize("lab", LABS)
-def test_blank_lab_messages_are_readable(courses, lab):
-    """Does each test cell of the blank lab say "not implemented yet", with no traceback from the checker?"""
-    for cell_id, cell in grade_cells(autograded(courses[lab], lab, "blank")).items():
-        assert not [o for o in cell.outputs if o.output_type == "error"], cell_id
-        text = outputs_of(cell, "stdout")
-        assert "not implemented yet" in text and "Traceback" not in text and "checker itself" not in text, text
+def test_zip_collect_accepts_lms_and_colab_names(courses, lab):
+    """Does `nbgrader zip_collect` file every download ("Copy of", " (1)", LATE, "-1") under its student?"""
+    submitted = sorted(p.relative_to(courses[lab] / "submitted") for p in (courses[lab] / "submitted").rglob("*.ipynb"))
+    assert submitted == sorted(Path(student, lab, f"{lab}.ipynb") for student in CLASS[lab])
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_autograde_agrees_with_the_project_grader(courses, lab):
+    """Does every test cell get the same score from `nbgrader autograde` as from `python -m autograder grade`?"""
+    for student in CLASS[lab]:
+        ours = grader_result(courses[lab], student)
+        assert ours["status"] == "graded", ours["errors"]
+        assert {cell["grade_id"]: cell["points"] for cell in ours["cells"]} == gradebook_scores(
+            courses[lab], lab, student
+        ), student
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_export_matches_the_project_graders_csv(courses, lab):
+    """Does `nbgrader export`'s CSV give each student the score in the project grader's grades.csv?"""
+    with open(courses[lab] / "export.csv", newline="") as f:
+        exported = {row["student_id"]: (float(row["score"]), float(row["max_score"])) for row in csv.DictReader(f)}
+    with open(courses[lab] / "grader" / "grades.csv", newline="") as f:
+        ours = {row["student_id"]: (float(row["score"]), float(row["max_score"])) for row in csv.DictReader(f)}
+    assert set(exported) == set(CLASS[lab])
+    assert exported == ours
+
+
+def private_lines(lab: str) -> tuple[set[str], set[str]]:
+    """Lines only the instructor has: (the reference answers', the hidden checks'), long enough to be
+    telling and absent from the released lab and from the public package."""
+    public = release_path(REPO, lab).read_text() + "".join(p.read_text() for p in (REPO / "autograder").rglob("*.py"))
+
+    def telling(code: str) -> set[str]:
+        lines = {line.strip() for line in code.splitlines()}
+        return {line for line in lines if len(line) > 24 and json.dumps(line)[1:-1] not in public}
+
+    hidden = (REPO / "solutions" / "_grading" / f"{lab}_hidden.py").read_text()
+    return telling("\n".join(reference_sources(lab).values())), telling(hidden)
+
+
+def page_text(path: Path) -> str:
+    """A feedback page's text, unescaped, whitespace collapsed (reports wrap long messages)."""
+    return " ".join(html.unescape(path.read_text()).split())
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_feedback_shows_the_messages_and_no_reference_code(courses, lab):
+    """Does each student's feedback, nbgrader's and the grader's, show the check messages and no reference code?"""
+    reference, hidden = private_lines(lab)
+    assert len(reference) >= 5 and len(hidden) >= 5
+    seed = (REPO / "solutions" / "_grading" / "hidden_seed").read_text().strip()
+    for student in CLASS[lab]:
+        result = grader_result(courses[lab], student)
+        failing = [c["message"] for cell in result["cells"] for c in cell["checks"] if not c["passed"]]
+        nbgrader_page = page_text(courses[lab] / "feedback" / student / lab / f"{lab}.html")
+        grader_page = page_text(courses[lab] / "grader" / "feedback" / f"{student}.html")
+        # nbgrader's page shows the student's own code: the classmates in this class are the
+        # reference with one answer changed, so only the blank lab must hold no reference line.
+        secrets = {
+            "nbgrader": (nbgrader_page, hidden | (reference if student == "blank" else set())),
+            "grader": (grader_page, hidden | reference),
+        }
+        for name, (page, lines) in secrets.items():
+            leaked = sorted(line for line in lines if " ".join(line.split()) in page)
+            assert not leaked, (name, student, leaked[:3])
+            assert seed not in page, (name, student)
+            for message in failing[:3]:
+                assert " ".join(message.split()) in page, (name, student, message)
+        assert student == "reference" or failing

@@ -498,7 +498,7 @@ def gradient_probe(answers: Any, inputs: dict[str, Any]) -> dict[str, Any]:
     layer = make_layer(answers.BatchNormalization, (None, x.shape[-1]), inputs["state"])
     variables = _variables(layer)
     upstream = ops.convert_to_tensor(inputs["upstream"])
-    grads = gradients(lambda: ops.sum(layer(x, training=True) * upstream), [x, variables["gamma"], variables["beta"]])
+    grads = gradients(lambda x: ops.sum(layer(x, training=True) * upstream), [x], [variables["gamma"], variables["beta"]])
     if any(g is None for g in grads):
         missing = [n for n, g in zip(("x", "gamma", "beta"), grads, strict=True) if g is None]
         raise ContractError(f"no gradient flows to {', '.join(missing)}: is the output computed from them with "

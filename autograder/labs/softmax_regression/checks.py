@@ -214,6 +214,14 @@ def labels_and_probabilities(m: int, c: int, dtype: str = "float32", smooth: flo
     return make
 
 
+# Keras on JAX promotes float64 with float32 to float32, so ops.mean (which reduces in
+# result_type(x, "float32")) averages float64 losses in float32 there.
+FLOAT32_MEAN = Mistake(
+    "the mean is computed in float32: on the JAX backend keras.ops.mean averages float64 values in float32; "
+    "divide ops.sum(losses) by the number of examples instead",
+    lambda i: np.float64(np.mean(f.per_example_loss(i["y"], i["p"]).astype(np.float32), dtype=np.float32)),
+)
+
 CROSSENTROPY_MISTAKES = (
     Mistake("the losses are summed over the examples; J is their mean, (1/m) * sum", lambda i: f.cost(i["y"], i["p"]) * len(i["y"])),
     Mistake("the mean is taken over every element (m * C of them); average over the examples only",
@@ -421,7 +429,8 @@ CHECKS: dict[str, tuple[Check, ...]] = {
                     mistakes=CROSSENTROPY_MISTAKES),
               make_inputs=labels_and_probabilities(6, 5), probe=cce_probe),
         Check("float64 inputs keep float64 precision", "categorical_crossentropy",
-              close(what="the float64 cost", expect=lambda i: np.float64(f.cost(i["y"], i["p"])), mistakes=CROSSENTROPY_MISTAKES),
+              close(what="the float64 cost", expect=lambda i: np.float64(f.cost(i["y"], i["p"])),
+                    mistakes=(*CROSSENTROPY_MISTAKES, FLOAT32_MEAN)),
               make_inputs=labels_and_probabilities(5, 4, dtype="float64"), probe=cce_probe),
         Check("y_true and y_pred in the right order (soft labels)", "categorical_crossentropy",
               close(what="keras.losses.CategoricalCrossentropy()", mistakes=CROSSENTROPY_MISTAKES),

@@ -1,0 +1,62 @@
+"""The references and checks are written with keras.ops, so they run on the JAX backend too.
+
+One subprocess (a process's Keras backend is fixed when Keras is imported) grades every
+lab's reference with all its public and hidden checks under KERAS_BACKEND=jax.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+LABS = ("hyperparameter_search", "batch_norm", "softmax_regression")
+
+GRADE_ON_JAX = """
+import json, sys
+from pathlib import Path
+import keras
+from autograder.course import solution_path
+from autograder.grading import grade_sources
+from autograder.labs import get_lab
+from autograder.notebooks import answer_sources, read_notebook
+
+root = Path(sys.argv[1])
+print(json.dumps({"backend": keras.backend.backend()}))
+for name in sys.argv[2:]:
+    lab = get_lab(name)
+    sources = answer_sources(read_notebook(solution_path(root, name)), [a.grade_id for a in lab.answers])
+    result = grade_sources("reference", lab, sources, root)
+    checks = [[cell.grade_id, c.name, c.passed, c.message] for cell in result.cells for c in cell.checks]
+    print(json.dumps({"lab": name, "checks": checks, "errors": list(result.errors)}))
+"""
+
+
+@pytest.fixture(scope="module")
+def on_jax(repo) -> dict:
+    env = {**os.environ, "KERAS_BACKEND": "jax", "LAB_QUICK": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", GRADE_ON_JAX, str(repo), *LABS],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    return {"backend": lines[0]["backend"], **{line["lab"]: line for line in lines[1:]}}
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_reference_passes_every_check_on_jax(on_jax, lab):
+    """Under KERAS_BACKEND=jax, does the reference pass every public and hidden check of the lab?"""
+    assert on_jax["backend"] == "jax"
+    graded = on_jax[lab]
+    assert len(graded["checks"]) >= 20
+    failed = [f"{cell} / {name}: {message}" for cell, name, passed, message in graded["checks"] if not passed]
+    assert not failed, "\n".join(failed)
+    assert graded["errors"] == []
