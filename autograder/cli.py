@@ -11,21 +11,10 @@ from . import __version__, course
 from .labs import available
 
 
-def _course_root() -> Path:
-    """The course folder: from the working folder upwards, else this checkout's root."""
-    try:
-        return course.find_root()
-    except course.CourseError:
-        checkout = Path(__file__).resolve().parents[1]
-        if (checkout / course.GRADING_DIR).is_dir():
-            return checkout
-        raise
-
-
 def _demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
-    run_demo(_course_root(), args.lab)
+    run_demo(course.instructor_root(), args.lab)
     return 0
 
 
@@ -57,7 +46,7 @@ def _grade(args: argparse.Namespace) -> int:
 
     results = grade_class(
         lab,
-        _course_root(),
+        course.instructor_root(),
         submissions,
         out,
         args.jobs or os.cpu_count() or 1,
@@ -71,6 +60,35 @@ def _grade(args: argparse.Namespace) -> int:
         + (f", {skipped} already graded (--force to grade again)" if skipped else "")
         + f"; results in {out}/ (grades.csv, one JSON per student)"
     )
+    return 0
+
+
+def _gradescope(args: argparse.Namespace) -> int:
+    from .gradescope import BundleError, write_bundle
+
+    try:
+        archive = write_bundle(args.lab, course.instructor_root(), Path(args.dest))
+    except BundleError as error:
+        print(f"autograder gradescope: {error}", file=sys.stderr)
+        return 2
+    print(
+        f"wrote the Gradescope autograder of {args.lab} to {args.dest}/; upload {archive} "
+        "(it holds the reference solution and the hidden checks: keep it private)"
+    )
+    return 0
+
+
+def _release(args: argparse.Namespace) -> int:
+    from .colab import Repository
+    from .release import ReleaseError, release
+
+    try:
+        repository = Repository(args.repo, args.branch)
+        dest = release(course.instructor_root(), Path(args.dest), repository, args.lab)
+    except (ValueError, ReleaseError) as error:
+        print(f"autograder release: {error}", file=sys.stderr)
+        return 2
+    print(f"wrote the student bundle for {repository.slug} ({repository.branch}) to {dest}/: publish it there")
     return 0
 
 
@@ -96,6 +114,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="grade again students already graded, and say whose scores changed"
     )
     grade.set_defaults(run=_grade)
+    gradescope = commands.add_parser("gradescope", help="write a lab's Gradescope autograder and its zip")
+    gradescope.add_argument("lab", choices=available(), help="the lab")
+    gradescope.add_argument("dest", help="a new or empty folder (or one this command wrote before)")
+    gradescope.set_defaults(run=_gradescope)
+    release = commands.add_parser("release", help="write the student bundle (labs stamped for their repository)")
+    release.add_argument("dest", help="a new or empty folder")
+    release.add_argument("--repo", required=True, help="the GitHub OWNER/NAME the bundle is published as")
+    release.add_argument("--branch", default="main", help="its branch (default: main)")
+    release.add_argument("--lab", action="append", choices=available(), help="only this lab (repeatable)")
+    release.set_defaults(run=_release)
     return parser
 
 

@@ -47,6 +47,18 @@ def find_root(start: Path | None = None) -> Path:
     )
 
 
+def instructor_root() -> Path:
+    """The course folder an instructor's command works on: from the working folder upwards (or
+    AUTOGRADER_COURSE_ROOT), else the checkout this package runs from, when it is a course."""
+    try:
+        return find_root()
+    except CourseError:
+        checkout = Path(__file__).resolve().parents[1]
+        if (checkout / GRADING_DIR).is_dir():
+            return checkout
+        raise
+
+
 def solution_path(root: Path, lab: str) -> Path:
     return root / "solutions" / lab / f"{lab}.ipynb"
 

@@ -29,7 +29,8 @@ PACKAGE = Path(__file__).resolve().parent
 _IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
 # Sections of the course's pyproject.toml a student's install needs (no test or lint settings).
 _KEPT_SECTIONS = re.compile(r"^\[(build-system|project|tool\.setuptools)[\].]")
-MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+# nbgrader's region markers, composed so that this module does not itself contain them.
+MARKERS = tuple(f"{edge} {region}" for region in ("SOLUTION", "HIDDEN TESTS") for edge in ("BEGIN", "END"))
 
 
 class ReleaseError(RuntimeError):

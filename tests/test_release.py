@@ -1,0 +1,186 @@
+"""`python -m autograder release`: the student bundle an instructor publishes.
+
+One bundle is built for the module with the real command; its labs are then run
+the way a student runs them on their own machine (a fresh kernel, the bundle's
+own package, no course folder in sight), with the reference answers filled in.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from conftest import REPO, reference_sources
+
+from autograder.colab import PLACEHOLDER, Repository, stamp
+from autograder.labs import available, get_lab
+from autograder.notebook import HIDDEN_ELSEWHERE
+from autograder.notebooks import grade_id, read_notebook, with_answers
+
+REPOSITORY = Repository("acme-university/dnn-week3-labs", "fall-2026")
+LABS = available()
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory) -> Path:
+    dest = tmp_path_factory.mktemp("release") / "bundle"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "autograder",
+            "release",
+            str(dest),
+            "--repo",
+            REPOSITORY.slug,
+            "--branch",
+            REPOSITORY.branch,
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"to {dest}/" in done.stdout
+    return dest
+
+
+def bundle_texts(bundle: Path) -> dict[Path, str]:
+    return {p: p.read_bytes().decode("utf-8", "replace") for p in sorted(bundle.rglob("*")) if p.is_file()}
+
+
+def instructor_only_lines() -> set[str]:
+    """Telling lines of the reference answers and hidden checks that the released labs and the
+    public package do not show anyway (computed here, independently of the release module)."""
+    public = "".join(p.read_text() for p in (REPO / "labs").rglob("*.ipynb"))
+    public += "".join(p.read_text() for p in (REPO / "autograder").rglob("*.py"))
+    private = [code for lab in LABS for code in reference_sources(lab).values()]
+    private += [(REPO / "solutions" / "_grading" / f"{lab}_hidden.py").read_text() for lab in LABS]
+    lines = {line.strip() for code in private for line in code.splitlines()}
+    return {line for line in lines if len(line) > 24 and line not in public and json.dumps(line)[1:-1] not in public}
+
+
+def test_bundle_holds_no_solution_hidden_test_or_reference_line(bundle):
+    """Is there no solution region, hidden test, seed, private file or reference/hidden-check line in the bundle?"""
+    secrets = instructor_only_lines()
+    assert len(secrets) >= 50
+    seed = (REPO / "solutions" / "_grading" / "hidden_seed").read_text().strip()
+    texts = bundle_texts(bundle)
+    assert not [p for p in texts if "solutions" in p.parts or "_grading" in p.parts or "demo" in p.parts]
+    for path, text in texts.items():
+        if path.suffix == ".ipynb":
+            assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text, path
+        assert seed not in text, path
+        leaked = sorted(line for line in secrets if line in text)
+        assert not leaked, (path, leaked[:3])
+
+
+def test_bundle_has_labs_package_and_data(bundle):
+    """Does the bundle hold every lab, an installable package with the digits, and a README with the badges?"""
+    for lab in LABS:
+        assert (bundle / "labs" / lab / f"{lab}.ipynb").is_file()
+    assert (bundle / "autograder" / "data" / "digits.npz").read_bytes() == (
+        REPO / "datasets" / "digits.npz"
+    ).read_bytes()
+    assert "[project]" in (bundle / "pyproject.toml").read_text()
+    assert "[tool.pytest" not in (bundle / "pyproject.toml").read_text()
+    readme = (bundle / "README.md").read_text()
+    assert all(REPOSITORY.badge(lab) in readme for lab in LABS)
+
+
+def test_badges_and_install_cells_are_stamped_for_the_repository(bundle):
+    """Does every lab's badge and install cell name OWNER/NAME and the branch, with no placeholder left?"""
+    for lab in LABS:
+        text = (bundle / "labs" / lab / f"{lab}.ipynb").read_text()
+        notebook = nbformat.reads(text, as_version=4)
+        assert text.count(REPOSITORY.colab_url(lab)) == 1
+        install = next(c for c in notebook.cells if grade_id(c) == "colab_install")
+        assert f'%pip install -q "{REPOSITORY.install_spec()}"' in install.source
+        assert 'if "google.colab" in sys.modules:' in install.source
+        assert PLACEHOLDER.slug not in text
+    committed = json.loads((REPO / "labs" / "batch_norm" / "batch_norm.ipynb").read_text())
+    assert stamp(committed, "batch_norm", REPOSITORY) == 2  # labs/ carries the placeholder, once per place
+
+
+def test_release_refuses_a_bad_slug_and_a_folder_in_use(tmp_path):
+    """Are a malformed --repo and a non-empty destination refused with a message, exit status 2?"""
+    command = [sys.executable, "-m", "autograder", "release"]
+    bad = subprocess.run(
+        [*command, str(tmp_path / "b"), "--repo", "not a slug"], cwd=REPO, capture_output=True, text=True
+    )
+    assert bad.returncode == 2 and "Received: 'not a slug'" in bad.stderr
+    (tmp_path / "used").mkdir()
+    (tmp_path / "used" / "notes.txt").write_text("keep me")
+    used = subprocess.run([*command, str(tmp_path / "used"), "--repo", "a/b"], cwd=REPO, capture_output=True, text=True)
+    assert used.returncode == 2 and "not an empty folder" in used.stderr
+    assert (tmp_path / "used" / "notes.txt").read_text() == "keep me"
+
+
+@pytest.fixture(scope="module")
+def executed(bundle) -> dict[str, nbformat.NotebookNode]:
+    """Each bundle lab with the reference answers, run top to bottom in a fresh kernel, all at once,
+    with only the bundle's package importable and no course folder above it."""
+    env = {**os.environ, "PYTHONPATH": str(bundle), "LAB_QUICK": "1"}
+    env.pop("AUTOGRADER_COURSE_ROOT", None)
+    runs = {}
+    for lab in LABS:
+        folder = bundle / "labs" / lab
+        notebook = with_answers(read_notebook(folder / f"{lab}.ipynb"), reference_sources(lab))
+        notebook.cells.append(nbformat.v4.new_code_cell("import autograder; print(autograder.__file__)"))
+        nbformat.write(notebook, folder / "filled.ipynb")
+        runs[lab] = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "jupyter",
+                "nbconvert",
+                "--to",
+                "notebook",
+                "--execute",
+                "filled.ipynb",
+                "--output",
+                "executed.ipynb",
+                "--ExecutePreprocessor.timeout=300",
+            ],
+            cwd=folder,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    for lab, run in runs.items():
+        _, stderr = run.communicate(timeout=600)
+        assert run.returncode == 0, (lab, stderr[-3000:])
+    return {lab: read_notebook(bundle / "labs" / lab / "executed.ipynb") for lab in LABS}
+
+
+def stdout_of(cell) -> str:
+    return "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream" and o.name == "stdout")
+
+
+def result_of(cell) -> float:
+    return float(next(o for o in cell.outputs if o.output_type == "execute_result").data["text/plain"])
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_bundle_labs_run_their_public_checks(bundle, executed, lab):
+    """In the bundle, with the reference answers, does every public check pass, the hidden cells say
+    they run elsewhere, and the last cell say the lab is ready to submit?"""
+    cells = {grade_id(c): c for c in executed[lab].cells if grade_id(c)}
+    spec = get_lab(lab)
+    for cell_id in spec.test_cells:
+        cell = cells[cell_id]
+        if cell_id.startswith("test_"):
+            assert result_of(cell) == cell.metadata.nbgrader.points > 0, (cell_id, stdout_of(cell))
+        else:
+            assert result_of(cell) == 0.0 and HIDDEN_ELSEWHERE in stdout_of(cell), cell_id
+    ready = stdout_of(cells["ready_to_submit"])
+    assert "Every public check passes" in ready and "Answers still left" not in ready, ready
+    assert f"submit {lab}.ipynb" in ready
+    assert stdout_of(executed[lab].cells[-1]).strip() == str(bundle / "autograder" / "__init__.py")
