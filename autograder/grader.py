@@ -16,6 +16,7 @@ import csv
 import io
 import json
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import shutil
 import signal
@@ -242,7 +243,10 @@ class Grader:
         solutions and the output folder."""
         self.lab, self.root, self.out, self.jobs, self.limits = lab, root, out, jobs, limits
         self.context = _context()
-        self.context.Process(target=_noop).start()  # start the warm process before any TensorFlow op here
+        # The warm process starts now, in the background (a fresh interpreter, exec'd, importing NumPy,
+        # Keras and TensorFlow) while this process computes the references: on two cores the two
+        # start-ups overlap. The first worker waits for it.
+        multiprocessing.forkserver.ensure_running()
         self.imports = cell_source(read_notebook(course.release_path(root, lab.name)), course.IMPORTS_CELL)
         with captured():
             self.prepared = prepare(lab, root)
@@ -295,10 +299,6 @@ class Grader:
                 on_result(result)
 
 
-def _noop() -> None:
-    pass
-
-
 def read_submissions(lab: Lab, submissions: Sequence[Submission]) -> list[tuple[str, dict[str, str], list[str], str]]:
     out = []
     for submission in submissions:
@@ -326,28 +326,31 @@ def grade_class(
     if not todo:
         write_grades_csv(out, lab, recorded)
         return results
+
+    def record(result: LabResult) -> None:
+        data = result.to_dict()
+        # The feedback first: once the JSON exists, a resumed run counts the student as graded.
+        _write_atomically(feedback_path(out, result.student_id), feedback_html(data))
+        _write_json(result_path(out, result.student_id), data)
+        recorded[result.student_id] = data
+        write_grades_csv(out, lab, recorded)
+        results.append(result)
+        if progress:
+            before = previous.get(result.student_id)
+            change = ""
+            if force and before is not None and before.get("score") != result.score:
+                change = f" (was {before.get('score'):g})"
+            progress(f"[{len(results)}/{len(todo)}] {result.student_id}: {result.score:g}/{result.max_score:g}{change}")
+
+    students = read_submissions(lab, todo)
+    if all(error for *_, error in students):  # nothing to run: no warm process, no references
+        for student_id, _, _, error in students:
+            record(error_result(student_id, lab, error))
+        return results
     # Answers reach a worker through its job file: the submissions' folders can be covered too.
     grader = Grader(lab, root, out, jobs, limits, private=[s.path.parent for s in submissions])
     try:
-
-        def record(result: LabResult) -> None:
-            data = result.to_dict()
-            # The feedback first: once the JSON exists, a resumed run counts the student as graded.
-            _write_atomically(feedback_path(out, result.student_id), feedback_html(data))
-            _write_json(result_path(out, result.student_id), data)
-            recorded[result.student_id] = data
-            write_grades_csv(out, lab, recorded)
-            results.append(result)
-            if progress:
-                before = previous.get(result.student_id)
-                change = ""
-                if force and before is not None and before.get("score") != result.score:
-                    change = f" (was {before.get('score'):g})"
-                progress(
-                    f"[{len(results)}/{len(todo)}] {result.student_id}: {result.score:g}/{result.max_score:g}{change}"
-                )
-
-        grader.grade(read_submissions(lab, todo), record)
+        grader.grade(students, record)
     finally:
         grader.close()
     return results

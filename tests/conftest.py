@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("LAB_QUICK", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -76,3 +77,40 @@ def assert_catalogue_covers(catalogue: Sequence, lab: str, minimum: int) -> None
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO
+
+
+# ---------------------------------------------------------------- slow work started early
+# A test module may define ``start_early()``: it starts the slow, independent work the module needs
+# (a JAX subprocess, kernels running the student bundle) and returns a handle with ``close()``. It
+# runs as soon as the session knows the module is selected, so that the work overlaps the in-process
+# tests, which keep only one of the two cores busy; the module's tests run last.
+_EARLY: dict[str, Any] = {}
+
+
+def _early_module(item: pytest.Item) -> Any:
+    module = getattr(item, "module", None)
+    return module if hasattr(module, "start_early") else None
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: _early_module(item) is not None)  # stable: the order within each group stays
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if session.config.option.collectonly:
+        return
+    for item in session.items:
+        module = _early_module(item)
+        if module is not None and module.__name__ not in _EARLY:
+            _EARLY[module.__name__] = module.start_early()
+
+
+def started_early(module_name: str, start: Callable[[], Any]) -> Any:
+    """The handle ``start_early`` returned at collection (or a fresh one, when run otherwise)."""
+    return _EARLY.get(module_name) or _EARLY.setdefault(module_name, start())
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    for handle in _EARLY.values():
+        handle.close()  # a run cut short (-x, Ctrl-C) leaves nothing running
+    _EARLY.clear()

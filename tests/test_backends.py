@@ -12,6 +12,7 @@ import subprocess
 import sys
 
 import pytest
+from conftest import REPO, started_early
 
 LABS = ("hyperparameter_search", "batch_norm", "softmax_regression")
 
@@ -35,20 +36,39 @@ for name in sys.argv[2:]:
 """
 
 
+class JaxRun:
+    """The subprocess grading every lab's reference under KERAS_BACKEND=jax."""
+
+    def __init__(self) -> None:
+        env = {**os.environ, "KERAS_BACKEND": "jax", "LAB_QUICK": "1"}
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", GRADE_ON_JAX, str(REPO), *LABS],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def results(self) -> dict:
+        stdout, stderr = self.process.communicate(timeout=600)
+        assert self.process.returncode == 0, stderr[-3000:]
+        lines = [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
+        return {"backend": lines[0]["backend"], **{line["lab"]: line for line in lines[1:]}}
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.communicate()
+
+
+def start_early() -> JaxRun:
+    return JaxRun()
+
+
 @pytest.fixture(scope="module")
-def on_jax(repo) -> dict:
-    env = {**os.environ, "KERAS_BACKEND": "jax", "LAB_QUICK": "1"}
-    done = subprocess.run(
-        [sys.executable, "-c", GRADE_ON_JAX, str(repo), *LABS],
-        cwd=repo,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
-    return {"backend": lines[0]["backend"], **{line["lab"]: line for line in lines[1:]}}
+def on_jax() -> dict:
+    return started_early(__name__, start_early).results()
 
 
 @pytest.mark.parametrize("lab", LABS)

@@ -1,21 +1,24 @@
 """`python -m autograder release`: the student bundle an instructor publishes.
 
-One bundle is built for the module with the real command; its labs are then run
-the way a student runs them on their own machine (a fresh kernel, the bundle's
-own package, no course folder in sight), with the reference answers filled in.
+One bundle is built with the real command, as soon as the session starts (see
+conftest: start_early); its labs are then run the way a student runs them on their
+own machine (a fresh kernel, the bundle's own package, no course folder in sight),
+with the reference answers filled in.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import REPO, reference_sources
+from conftest import REPO, reference_sources, started_early
 
 from autograder.colab import PLACEHOLDER, Repository, stamp
 from autograder.labs import available, get_lab
@@ -26,29 +29,69 @@ REPOSITORY = Repository("acme-university/dnn-week3-labs", "fall-2026")
 LABS = available()
 
 
+class BundleRun:
+    """The bundle, made by the real command, and each of its labs with the reference answers filled in,
+    running top to bottom in a fresh kernel, all at once, with only the bundle's package importable and
+    no course folder above it (as on a student's machine)."""
+
+    def __init__(self) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="autograder-release-test-"))
+        self.dest = self.folder / "bundle"
+        command = [sys.executable, "-m", "autograder", "release", str(self.dest), "--repo", REPOSITORY.slug]
+        self.made = subprocess.run(
+            [*command, "--branch", REPOSITORY.branch], cwd=REPO, capture_output=True, text=True, timeout=300
+        )
+        self.runs: dict[str, subprocess.Popen] = {}
+        if self.made.returncode == 0:
+            self.runs = {lab: self._execute(lab) for lab in LABS}
+
+    def _execute(self, lab: str) -> subprocess.Popen:
+        env = {**os.environ, "PYTHONPATH": str(self.dest), "LAB_QUICK": "1"}
+        env.pop("AUTOGRADER_COURSE_ROOT", None)
+        folder = self.folder / "runs" / lab  # beside the bundle, which must stay as released
+        folder.mkdir(parents=True)
+        notebook = with_answers(read_notebook(self.dest / "labs" / lab / f"{lab}.ipynb"), reference_sources(lab))
+        notebook.cells.append(nbformat.v4.new_code_cell("import autograder; print(autograder.__file__)"))
+        nbformat.write(notebook, folder / "filled.ipynb")
+        command = [sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute", "filled.ipynb"]
+        return subprocess.Popen(
+            [*command, "--output", "executed.ipynb", "--ExecutePreprocessor.timeout=300"],
+            cwd=folder,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def executed(self) -> dict[str, nbformat.NotebookNode]:
+        for lab, run in self.runs.items():
+            _, stderr = run.communicate(timeout=600)
+            assert run.returncode == 0, (lab, stderr[-3000:])
+        return {lab: read_notebook(self.folder / "runs" / lab / "executed.ipynb") for lab in self.runs}
+
+    def close(self) -> None:
+        for run in self.runs.values():
+            if run.poll() is None:
+                run.kill()
+                run.communicate()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def start_early() -> BundleRun:
+    return BundleRun()
+
+
 @pytest.fixture(scope="module")
-def bundle(tmp_path_factory) -> Path:
-    dest = tmp_path_factory.mktemp("release") / "bundle"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "autograder",
-            "release",
-            str(dest),
-            "--repo",
-            REPOSITORY.slug,
-            "--branch",
-            REPOSITORY.branch,
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr
-    assert f"to {dest}/" in done.stdout
-    return dest
+def made() -> BundleRun:
+    run = started_early(__name__, start_early)
+    assert run.made.returncode == 0, run.made.stderr
+    return run
+
+
+@pytest.fixture(scope="module")
+def bundle(made) -> Path:
+    assert f"to {made.dest}/" in made.made.stdout
+    return made.dest
 
 
 def bundle_texts(bundle: Path) -> dict[Path, str]:
@@ -123,41 +166,8 @@ def test_release_refuses_a_bad_slug_and_a_folder_in_use(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def executed(bundle) -> dict[str, nbformat.NotebookNode]:
-    """Each bundle lab with the reference answers, run top to bottom in a fresh kernel, all at once,
-    with only the bundle's package importable and no course folder above it."""
-    env = {**os.environ, "PYTHONPATH": str(bundle), "LAB_QUICK": "1"}
-    env.pop("AUTOGRADER_COURSE_ROOT", None)
-    runs = {}
-    for lab in LABS:
-        folder = bundle / "labs" / lab
-        notebook = with_answers(read_notebook(folder / f"{lab}.ipynb"), reference_sources(lab))
-        notebook.cells.append(nbformat.v4.new_code_cell("import autograder; print(autograder.__file__)"))
-        nbformat.write(notebook, folder / "filled.ipynb")
-        runs[lab] = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "jupyter",
-                "nbconvert",
-                "--to",
-                "notebook",
-                "--execute",
-                "filled.ipynb",
-                "--output",
-                "executed.ipynb",
-                "--ExecutePreprocessor.timeout=300",
-            ],
-            cwd=folder,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-    for lab, run in runs.items():
-        _, stderr = run.communicate(timeout=600)
-        assert run.returncode == 0, (lab, stderr[-3000:])
-    return {lab: read_notebook(bundle / "labs" / lab / "executed.ipynb") for lab in LABS}
+def executed(made) -> dict[str, nbformat.NotebookNode]:
+    return made.executed()
 
 
 def stdout_of(cell) -> str:
