@@ -22,13 +22,15 @@ from autograder.colab import PLACEHOLDER, Repository
 from autograder.labs import available
 from autograder.notebooks import grade_id, read_notebook
 
-# What Colab's runtime has (pip names), from its pip freeze; scipy and nbformat as seen there too.
+# What Colab's runtime has (pip names): Python, TensorFlow, Keras, NumPy, IPython, ipykernel, nbclient and
+# notebook from its pip freeze (shared/reference/colab_and_style.md). Colab ships scipy and nbformat too; their
+# exact versions are not in those notes, so these are conservative guesses, older than any recent runtime's.
 COLAB = {
     "python": "3.13.15",
     "tensorflow": "2.20.0",
     "keras": "3.13.2",
     "numpy": "2.1.3",
-    "scipy": "1.16.2",
+    "scipy": "1.13.1",
     "nbformat": "5.10.4",
     "ipython": "7.34.0",
     "ipykernel": "6.17.1",
