@@ -266,11 +266,21 @@ class GradeCell(pytest.Collector):
 
     def collect(self) -> Iterator[pytest.Item]:
         for name in self.names:
-            yield CheckItem.from_parent(self, name=name)
+            yield CheckItem.from_parent(self, name=item_name(name), check=name)
+
+
+def item_name(check: str) -> str:
+    """A check's name as a pytest item name: pytest reads "[...]" in a node id as parameters (and
+    versions differ in how they split it in -k and JUnit XML), so brackets become parentheses."""
+    return check.replace("[", "(").replace("]", ")")
 
 
 class CheckItem(pytest.Item):
     """One check of one test cell; passes or fails as the isolated grader judged it."""
+
+    def __init__(self, *, check: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.check = check  # the check's own name, as the grader reports it
 
     @property
     def cell_id(self) -> str:
@@ -284,9 +294,9 @@ class CheckItem(pytest.Item):
         if result.get("status") != "graded":
             errors = "; ".join(result.get("errors", [])) or "no reason given"
             raise CheckFailed(f"the grader could not grade this notebook: {errors}")
-        check = outcome.verdict(self.cell_id, self.name)
+        check = outcome.verdict(self.cell_id, self.check)
         if check is None:
-            raise CheckFailed(f"the grader reported no verdict for {self.cell_id} / {self.name}")
+            raise CheckFailed(f"the grader reported no verdict for {self.cell_id} / {self.check}")
         if not check["passed"]:
             raise CheckFailed(f"{check['points']:g}/{check['max_points']:g} points: {check['message']}")
 
@@ -296,7 +306,7 @@ class CheckItem(pytest.Item):
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self) -> tuple[Path, None, str]:
-        return self.path, None, f"{self.cell_id}: {self.name}"
+        return self.path, None, f"{self.cell_id}: {self.check}"
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> NotebookFile | None:
@@ -307,10 +317,11 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> NotebookFi
 
 
 def _file_nodeid(config: pytest.Config, path: Path) -> str:
-    """pytest's node id for the notebook, except that outside the rootdir (a submissions folder) it
-    would be empty and every test id would start with "::": there, the notebook's name instead."""
+    """The notebook's node id: its path from the folder pytest was run in, else its name. (pytest's
+    own rule, relative to the rootdir, depends on how pytest chose the rootdir, which differs between
+    pytest versions for a path outside the current folder.)"""
     try:
-        return path.relative_to(config.rootpath).as_posix()
+        return path.resolve().relative_to(config.invocation_params.dir.resolve()).as_posix()
     except ValueError:
         return path.name
 

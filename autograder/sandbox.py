@@ -19,6 +19,7 @@ from __future__ import annotations
 import ctypes
 import os
 import resource
+import signal
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -28,6 +29,7 @@ CLONE_NEWNET = 0x40000000
 MS_RDONLY = 0x1
 MS_REC = 0x4000
 MS_PRIVATE = 0x40000
+PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True)
@@ -61,9 +63,21 @@ def _hide(paths: Sequence[str]) -> str | None:
     return None
 
 
+def die_with_parent() -> str:
+    """Be killed when the parent process ends (Linux's parent-death signal), so that a grader killed
+    with SIGKILL leaves no worker behind: the warm process exits with the grader, its worker with it,
+    and the worker's PID namespace with the worker. Returns what was enforced."""
+    parent = os.getppid()
+    if _libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        return f"not enforced: prctl failed: {os.strerror(ctypes.get_errno())}"
+    if os.getppid() != parent:  # the parent ended before the signal was armed
+        os._exit(1)
+    return "enforced: killed when the grader ends, even by SIGKILL"
+
+
 def enter(workdir: str, hidden: Sequence[str], limits: Limits) -> dict[str, str]:
     """Isolate the calling (freshly forked) process; returns facility -> what happened."""
-    report: dict[str, str] = {}
+    report: dict[str, str] = {"orphans": die_with_parent()}
     os.setsid()
     report["process group"] = "enforced: own session, killed as a group when the submission ends"
     failure = _unshare(CLONE_NEWNET)

@@ -75,6 +75,7 @@ def main(folder: str, hidden: list[str], limits: sandbox.Limits) -> None:
     report = sandbox.enter(folder, hidden, limits)
     pid, note = sandbox.fork_into_pid_namespace()
     if pid == 0:
+        sandbox.die_with_parent()  # PID 1 of the namespace: its end ends every process in it
         code = 0
         try:
             run_job(path, {**report, "processes": note})

@@ -260,31 +260,48 @@ def test_results_say_how_they_were_obtained(batch):
 
 
 def test_a_killed_run_resumes_without_loss_or_duplicates(tmp_path):
-    """After kill -9 mid-batch, does a rerun grade each student exactly once?"""
+    """After kill -9 of the grader mid-batch, is no worker left running, and does a rerun grade each
+    student exactly once?"""
     lab = "hyperparameter_search"  # the quickest lab to grade: the kill, not the checks, is tested here
+    marker = f"autograder-kill-test-{os.getpid()}"
+    # student1 is still running when the grader is killed: it sleeps, beside a child process of its own.
+    slow = f"import subprocess, time\nsubprocess.Popen(['sh', '-c', 'sleep 600 # {marker}'])\ntime.sleep(600)\n"
     folder = tmp_path / "class"
     folder.mkdir()
     released = read_notebook(release_path(REPO, lab))
     for n in range(4):
-        nbformat.write(with_answers(released, reference_sources(lab)), folder / f"student{n}.ipynb")
+        answers = dict(reference_sources(lab))
+        if n == 1:
+            answers["sample_beta"] = slow + answers["sample_beta"]
+        nbformat.write(with_answers(released, answers), folder / f"student{n}.ipynb")
     out = tmp_path / "out"
     command = [sys.executable, "-m", "autograder", "grade", lab, str(folder), "--out", str(out), "--jobs", "1"]
+    command += ["--timeout", "10"]
     run = subprocess.Popen(
         command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
     )
     deadline = time.time() + 300
-    while not list(out.glob("student*.json")) and time.time() < deadline:
-        time.sleep(0.5)
+    while not (out / "student0.json").exists() and time.time() < deadline:
+        time.sleep(0.2)
+    time.sleep(1)  # student1's worker is asleep by now
     os.killpg(run.pid, signal.SIGKILL)
     run.wait()
     done_before = {p.stem for p in out.glob("student*.json")}
-    assert 1 <= len(done_before) < 4
+    assert done_before == {"student0"}
+    survivors = ""
+    for _ in range(20):  # the warm process, then the worker, then its PID namespace end: give them a moment
+        survivors = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True).stdout
+        if not survivors:
+            break
+        time.sleep(0.25)
+    assert not survivors, f"processes outlived the killed grader: {survivors}"
     rerun = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stderr
-    assert f"{len(done_before)} already graded" in rerun.stdout
+    assert "1 already graded" in rerun.stdout
     rows = (out / "grades.csv").read_text().strip().splitlines()[1:]
     assert sorted(row.split(",")[0] for row in rows) == [f"student{n}" for n in range(4)]
     assert not list(out.glob("*.partial"))
+    assert "stopped after 10 s" in (out / "student1.json").read_text()
 
 
 def test_missing_and_duplicated_answers_cost_only_themselves(batch):

@@ -24,6 +24,7 @@ from conftest import REPO, failures, grade, reference_sources
 
 from autograder.course import release_path
 from autograder.notebooks import read_notebook, with_answers
+from autograder.pytest_plugin import item_name
 from autograder.results import CheckResult
 
 LAB = "hyperparameter_search"
@@ -109,13 +110,17 @@ def cli_verdicts(runs: dict[str, Run], student: str) -> dict[tuple[str, str], bo
     """(test cell, check name) -> passed, from the student JSON of `python -m autograder grade`."""
     assert runs["cli"].returncode == 0, runs["cli"].output
     data = json.loads((runs["cli"].out / f"{student}.json").read_text())
-    return {(cell["grade_id"], check["name"]): check["passed"] for cell in data["cells"] for check in cell["checks"]}
+    return {
+        (cell["grade_id"], item_name(check["name"])): check["passed"]
+        for cell in data["cells"]
+        for check in cell["checks"]
+    }
 
 
 @functools.cache
 def in_process_failures() -> dict[tuple[str, str], CheckResult]:
     """(test cell, check name) -> the failed check, graded in this process (conftest.grade)."""
-    return {(cell, check.name): check for cell, check in failures(grade(LAB, {"sample_beta": WRONG_BETA}))}
+    return {(cell, item_name(check.name)): check for cell, check in failures(grade(LAB, {"sample_beta": WRONG_BETA}))}
 
 
 # ---------------------------------------------------------------- the reference
