@@ -35,8 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import __version__, course
-from .grading import cell_checks, is_hidden
+from . import __version__, course, grading
+from .grading import is_hidden
 from .labs import get_lab
 from .submissions import canonical_stem
 
@@ -326,11 +326,10 @@ def lab_checks(lab: str, root: Path) -> list[CheckSpec]:
     Taken from the lab's definition, not from a result: an upload that cannot
     be graded still lists every check with what it was worth.
     """
-    spec = get_lab(lab)
     return [
         CheckSpec(cell, check.name, float(check.points))
-        for cell in spec.test_cells
-        for check in cell_checks(spec, cell, root)
+        for cell, checks in grading.lab_checks(get_lab(lab), root).items()
+        for check in checks
     ]
 
 

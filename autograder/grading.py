@@ -62,6 +62,11 @@ def run_test_cell(lab: Lab, cell_id: str, answers: Answers, root: Path | None = 
     return run_cell(lab, cell_id, checks, answers, oracles, seed)
 
 
+def lab_checks(lab: Lab, root: Path | None = None) -> dict[str, tuple[Check, ...]]:
+    """Every test cell's checks, public and hidden, in notebook order (what a full grading reports on)."""
+    return {cell_id: cell_checks(lab, cell_id, root) for cell_id in lab.test_cells}
+
+
 def points_of(lab: Lab, cell_id: str, root: Path | None = None) -> float:
     """The points a test cell is worth: the sum of its checks' points."""
     return float(sum(check.points for check in cell_checks(lab, cell_id, root)))

@@ -211,10 +211,10 @@ def _checks_of(lab: Any, root: Path) -> tuple[dict[str, tuple[str, ...]], float]
     """Every test cell's check names, public and hidden (what the grader will report on), and the
     lab's total points. Only the checks' names and points: nothing runs here."""
     from .course import CourseError
-    from .grading import cell_checks
+    from .grading import lab_checks
 
     try:
-        checks = {cell_id: cell_checks(lab, cell_id, root) for cell_id in lab.test_cells}
+        checks = lab_checks(lab, root)
     except CourseError as error:
         raise pytest.UsageError(f"course folder {root}: {error}") from None
     names = {cell_id: tuple(check.name for check in cell) for cell_id, cell in checks.items()}
