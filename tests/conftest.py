@@ -4,6 +4,7 @@ labs' quick mode, and in-process grading of answer code."""
 from __future__ import annotations
 
 import functools
+import json
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -14,7 +15,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import pytest
 
-from autograder.course import solution_path
+from autograder.course import release_path, solution_path
 from autograder.grading import grade_sources
 from autograder.labs import get_lab
 from autograder.notebooks import answer_sources, read_notebook
@@ -39,6 +40,24 @@ def grade(lab: str, overrides: Mapping[str, str] | None = None, cells: Sequence[
     """
     sources = {**reference_sources(lab), **(overrides or {})}
     return grade_sources("test", get_lab(lab), sources, REPO, cells=cells)
+
+
+def instructor_only_lines(labs: Sequence[str]) -> tuple[set[str], set[str]]:
+    """Telling lines only the instructor has, as (the reference answers', the hidden checks'): longer than
+    24 characters and absent from the released labs and from the public package, which students see
+    anyway. Computed here, independently of the release module that scans bundles the same way."""
+    public = "".join(release_path(REPO, lab).read_text() for lab in labs)
+    public += "".join(p.read_text() for p in (REPO / "autograder").rglob("*.py"))
+
+    def telling(code: str) -> set[str]:
+        lines = {line.strip() for line in code.splitlines()}
+        return {
+            line for line in lines if len(line) > 24 and line not in public and json.dumps(line)[1:-1] not in public
+        }
+
+    reference = "\n".join(code for lab in labs for code in reference_sources(lab).values())
+    hidden = "\n".join((REPO / "solutions" / "_grading" / f"{lab}_hidden.py").read_text() for lab in labs)
+    return telling(reference), telling(hidden)
 
 
 def cells_of(grade_id: str) -> list[str]:

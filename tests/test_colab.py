@@ -102,22 +102,29 @@ def test_lab_cells_stay_within_ipython_7():
         assert not [n for n in ast.walk(tree) if isinstance(n, ast.Await | ast.AsyncFor | ast.AsyncWith)], where
 
 
-def test_public_checks_import_nothing_colab_lacks(tmp_path):
-    """Running a lab's public checks, does Python load no nbgrader, Jupyter server or nbconvert module?"""
-    script = f"""
-import sys
-import autograder
+def checker_script(answers: dict[str, str]) -> str:
+    """Python that defines ``answers`` as a kernel would (their code in ``In``) and makes ``checker``,
+    the hyperparameter_search lab's NotebookChecker, for a fresh interpreter to run."""
+    return f"""
 from autograder.notebook import NotebookChecker
 namespace = {{}}
-sources = {list(reference_sources("hyperparameter_search").values())!r}
+sources = {list(answers.values())!r}
 exec("import numpy as np", namespace)
 for source in sources:
     exec(source, namespace)
 namespace["In"] = sources
 checker = NotebookChecker("hyperparameter_search", namespace)
+"""
+
+
+def test_public_checks_import_nothing_colab_lacks(tmp_path):
+    """Running a lab's public checks, does Python load no nbgrader, Jupyter server or nbconvert module?"""
+    script = checker_script(reference_sources("hyperparameter_search"))
+    script += """
+import sys
 assert checker.run("test_sample_beta") > 0
-loaded = sorted({{m.split(".")[0] for m in sys.modules}} & {{"nbgrader", "jupyter_server", "notebook", "nbconvert",
-                                                          "nbclient", "jupyterlab"}})
+loaded = sorted({m.split(".")[0] for m in sys.modules} & {"nbgrader", "jupyter_server", "notebook", "nbconvert",
+                                                          "nbclient", "jupyterlab"})
 print("LOADED", loaded)
 """
     done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=300)
@@ -132,17 +139,8 @@ def test_ready_cell_downloads_the_notebook_under_its_canonical_name_on_colab(tmp
     open_notebook.write_text((REPO / "labs" / "hyperparameter_search" / "hyperparameter_search.ipynb").read_text())
     downloads = tmp_path / "downloads.txt"
     sources = {k: v for k, v in reference_sources("hyperparameter_search").items() if k != "random_search"}
-    script = f"""
-import google.colab  # as Colab does when a runtime starts
-from autograder.notebook import NotebookChecker
-namespace = {{}}
-sources = {list(sources.values())!r}
-exec("import numpy as np", namespace)
-for source in sources:
-    exec(source, namespace)
-namespace["In"] = sources
-NotebookChecker("hyperparameter_search", namespace).ready_to_submit()
-"""
+    script = "import google.colab  # as Colab does when a runtime starts\n" + checker_script(sources)
+    script += "checker.ready_to_submit()\n"
     env = {
         **os.environ,
         "PYTHONPATH": str(STAND_IN),

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import REPO, reference_sources
+from conftest import REPO, instructor_only_lines
 from nbgrader.api import Gradebook
 from nbgrader.utils import determine_grade, is_grade
 
@@ -285,19 +285,6 @@ def test_export_matches_the_project_graders_csv(courses, lab):
     assert exported == ours
 
 
-def private_lines(lab: str) -> tuple[set[str], set[str]]:
-    """Lines only the instructor has: (the reference answers', the hidden checks'), long enough to be
-    telling and absent from the released lab and from the public package."""
-    public = release_path(REPO, lab).read_text() + "".join(p.read_text() for p in (REPO / "autograder").rglob("*.py"))
-
-    def telling(code: str) -> set[str]:
-        lines = {line.strip() for line in code.splitlines()}
-        return {line for line in lines if len(line) > 24 and json.dumps(line)[1:-1] not in public}
-
-    hidden = (REPO / "solutions" / "_grading" / f"{lab}_hidden.py").read_text()
-    return telling("\n".join(reference_sources(lab).values())), telling(hidden)
-
-
 def page_text(path: Path) -> str:
     """A feedback page's text, unescaped, whitespace collapsed (reports wrap long messages)."""
     return " ".join(html.unescape(path.read_text()).split())
@@ -306,7 +293,7 @@ def page_text(path: Path) -> str:
 @pytest.mark.parametrize("lab", LABS)
 def test_feedback_shows_the_messages_and_no_reference_code(courses, lab):
     """Does each student's feedback, nbgrader's and the grader's, show the check messages and no reference code?"""
-    reference, hidden = private_lines(lab)
+    reference, hidden = instructor_only_lines([lab])
     assert len(reference) >= 5 and len(hidden) >= 5
     seed = (REPO / "solutions" / "_grading" / "hidden_seed").read_text().strip()
     for student in CLASS[lab]:

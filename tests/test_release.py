@@ -18,7 +18,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import REPO, reference_sources, started_early
+from conftest import REPO, instructor_only_lines, reference_sources, started_early
 
 from autograder.colab import PLACEHOLDER, Repository, stamp
 from autograder.labs import available, get_lab
@@ -98,20 +98,9 @@ def bundle_texts(bundle: Path) -> dict[Path, str]:
     return {p: p.read_bytes().decode("utf-8", "replace") for p in sorted(bundle.rglob("*")) if p.is_file()}
 
 
-def instructor_only_lines() -> set[str]:
-    """Telling lines of the reference answers and hidden checks that the released labs and the
-    public package do not show anyway (computed here, independently of the release module)."""
-    public = "".join(p.read_text() for p in (REPO / "labs").rglob("*.ipynb"))
-    public += "".join(p.read_text() for p in (REPO / "autograder").rglob("*.py"))
-    private = [code for lab in LABS for code in reference_sources(lab).values()]
-    private += [(REPO / "solutions" / "_grading" / f"{lab}_hidden.py").read_text() for lab in LABS]
-    lines = {line.strip() for code in private for line in code.splitlines()}
-    return {line for line in lines if len(line) > 24 and line not in public and json.dumps(line)[1:-1] not in public}
-
-
 def test_bundle_holds_no_solution_hidden_test_or_reference_line(bundle):
     """Is there no solution region, hidden test, seed, private file or reference/hidden-check line in the bundle?"""
-    secrets = instructor_only_lines()
+    secrets = set.union(*instructor_only_lines(LABS))
     assert len(secrets) >= 50
     seed = (REPO / "solutions" / "_grading" / "hidden_seed").read_text().strip()
     texts = bundle_texts(bundle)
