@@ -24,6 +24,18 @@ def calls(function: str, *args: str, key: str = "out", **kwargs: str) -> Callabl
     return probe
 
 
+def compile_for_fit(model: Any, optimizer: Any, loss: Any) -> None:
+    """``model.compile`` for a probe that fits, without XLA (it compiles longer than these small models
+    train), and with the optimizer's variables built now.
+
+    Left to ``fit``, Adam creates its moment variables while TensorFlow traces the first training step,
+    and a ``tf.function`` that creates variables is traced a second time: building them first takes
+    about 0.4 s off every fit, the same numbers either way.
+    """
+    model.compile(optimizer=optimizer, loss=loss, jit_compile=False)
+    model.optimizer.build(model.trainable_variables)
+
+
 def raised(fn: Callable[[], Any]) -> str:
     """The name of the exception ``fn()`` raises, or "" if it returns.
 

@@ -27,7 +27,7 @@ import numpy as np
 from .capture import captured
 from .checks import Check, Evidence, Lab, Observed
 from .compare import to_numpy
-from .environment import configure_backend
+from .environment import configure_backend, set_random_seed
 from .results import CellResult, CheckResult
 from .source_code import answer_source
 
@@ -224,7 +224,7 @@ class _KerasState:
         configure_backend()
         keras.config.set_floatx("float32")
         keras.config.set_dtype_policy("float32")
-        keras.utils.set_random_seed(self.seed)
+        set_random_seed(self.seed)
 
     def __exit__(self, *exc: object) -> None:
         import keras

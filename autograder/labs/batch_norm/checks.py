@@ -20,6 +20,7 @@ from ...autodiff import gradients
 from ...checks import BUILTIN, Check, Evidence, Verdict, failed, passed, trained_accuracy, with_hint
 from ...compare import Tolerance, compare, to_numpy
 from ...from_scratch import from_scratch_check
+from ...probes import compile_for_fit
 from ...runner import ContractError, is_stub
 from . import formulas as f
 from .answers import ANSWERS
@@ -731,8 +732,7 @@ def model_training_probe(answers: Any, inputs: dict[str, Any]) -> dict[str, Any]
     import keras
 
     model = answers.build_model(64, 10)
-    # XLA compiles longer than these small models train: no jit.
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy", jit_compile=False)
+    compile_for_fit(model, keras.optimizers.Adam(1e-3), "sparse_categorical_crossentropy")
     history = model.fit(inputs["x_train"], inputs["y_train"], epochs=TRAINING_EPOCHS, batch_size=32, verbose=0)
     return {"out": model(inputs["x_test"], training=False), "loss": np.asarray(history.history["loss"])}
 

@@ -15,7 +15,7 @@ import numpy as np
 from ...checks import BUILTIN, Check, Evidence, Mistake, Verdict, close, failed, passed, trained_accuracy, with_hint
 from ...compare import Tolerance, compare, to_numpy
 from ...from_scratch import from_scratch_check
-from ...probes import calls, raised
+from ...probes import calls, compile_for_fit, raised
 from . import formulas as f
 from .answers import ANSWERS
 
@@ -359,8 +359,7 @@ def training_probe(answers: Any, inputs: dict[str, Any]) -> dict[str, Any]:
     import keras
 
     model = answers.build_softmax_classifier(64, 10)
-    # XLA compiles longer than this small model trains: no jit.
-    model.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE), loss=answers.categorical_crossentropy, jit_compile=False)
+    compile_for_fit(model, keras.optimizers.Adam(LEARNING_RATE), answers.categorical_crossentropy)
     history = model.fit(inputs["x_train"], inputs["y_train"], epochs=TRAINING_EPOCHS, batch_size=64, verbose=0)
     return {"out": model(inputs["x_test"], training=False), "loss": np.asarray(history.history["loss"], np.float64)}
 
