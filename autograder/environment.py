@@ -54,7 +54,7 @@ def set_random_seed(seed: int) -> None:
 
     On TensorFlow, ``tf.random.set_seed`` also empties the cache of eager kernels, so that a stateful
     random kernel made under the same seed restarts its stream; every op then builds its kernel again,
-    which took a third of a worker's time (0.6 of 2.9 s per batch_norm submission). A cached kernel
+    which took a fifth of a worker's time (0.6 of 2.9 s per batch_norm submission). A cached kernel
     carries the global seed it was made under, so under a seed this process never set no cached kernel
     can match: the cache is emptied only when a seed is set again (a check run twice in a notebook).
     Either way the random streams are those of ``keras.utils.set_random_seed``.
