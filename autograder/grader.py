@@ -173,14 +173,15 @@ def judge_submission(
     return LabResult(student_id, lab.name, cells, errors, environment)
 
 
-def _write_atomically(path: Path, text: str) -> None:
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` through a ``.partial`` file: a reader never sees half a file."""
     partial = path.with_name(path.name + ".partial")
     partial.write_text(text, encoding="utf-8")
     os.replace(partial, path)
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
-    _write_atomically(path, json.dumps(data, indent=2, allow_nan=False, default=str))
+    write_atomically(path, json.dumps(data, indent=2, allow_nan=False, default=str))
 
 
 def load_results(out: Path, lab: Lab) -> dict[str, dict[str, Any]]:
@@ -215,9 +216,7 @@ def write_grades_csv(out: Path, lab: Lab, results: dict[str, dict[str, Any]]) ->
             ]
         )
     target = out / "grades.csv"
-    partial = target.with_name("grades.csv.partial")
-    partial.write_text(buffer.getvalue())
-    os.replace(partial, target)
+    write_atomically(target, buffer.getvalue())
     return target
 
 
@@ -330,7 +329,7 @@ def grade_class(
     def record(result: LabResult) -> None:
         data = result.to_dict()
         # The feedback first: once the JSON exists, a resumed run counts the student as graded.
-        _write_atomically(feedback_path(out, result.student_id), feedback_html(data))
+        write_atomically(feedback_path(out, result.student_id), feedback_html(data))
         _write_json(result_path(out, result.student_id), data)
         recorded[result.student_id] = data
         write_grades_csv(out, lab, recorded)

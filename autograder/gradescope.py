@@ -526,11 +526,11 @@ def grade_upload(lab: str, layout: Layout, timeout: float = 300.0) -> dict[str, 
 
 def write_results(results: Mapping[str, Any], folder: Path) -> Path:
     """results.json, written atomically: Gradescope never reads half a file."""
+    from .grader import write_atomically
+
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / "results.json"
-    partial = folder / "results.json.partial"
-    partial.write_text(json.dumps(results, indent=2, allow_nan=False))
-    os.replace(partial, target)
+    write_atomically(target, json.dumps(results, indent=2, allow_nan=False))
     return target
 
 
