@@ -12,6 +12,8 @@ import html
 from collections.abc import Mapping
 from typing import Any
 
+from .grading import is_hidden
+
 _STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
 table { border-collapse: collapse; width: 100%; margin-bottom: 1.5rem; }
@@ -27,7 +29,7 @@ def _points(value: float) -> str:
 
 
 def _cell_table(cell: Mapping[str, Any]) -> str:
-    hidden = cell["grade_id"].startswith("hidden_")
+    hidden = is_hidden(cell["grade_id"])
     kind = "hidden checks (other inputs, same answer)" if hidden else "public checks (as in your notebook)"
     rows = []
     for check in cell.get("checks", []):

@@ -20,7 +20,7 @@ from . import colab
 from .capture import captured
 from .course import CourseError, find_root
 from .from_scratch import has_stub
-from .grading import run_test_cell
+from .grading import is_hidden, run_test_cell
 from .labs import get_lab
 from .report import cell_report
 from .results import CellResult, CheckResult
@@ -85,7 +85,7 @@ class NotebookChecker:
             print("Grading run (the course folder is here): the test cells above ran every check.")
             return
         with captured():
-            cells = [self._checked(cell_id) for cell_id in self.lab.test_cells if cell_id.startswith("test_")]
+            cells = [self._checked(cell_id) for cell_id in self.lab.test_cells if not is_hidden(cell_id)]
         print(ready_report(self.lab.name, cells, self.stubs()))
         if colab.on_colab():
             path = colab.download_notebook(self.lab.name)

@@ -260,8 +260,10 @@ class GradeCell(pytest.Collector):
 
     def __init__(self, *, names: Sequence[str], **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        from .grading import is_hidden
+
         self.names = tuple(names)
-        if self.name.startswith("hidden_"):
+        if is_hidden(self.name):
             self.add_marker(HIDDEN_MARKER)
 
     def collect(self) -> Iterator[pytest.Item]:
@@ -333,7 +335,9 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     plan = config.stash.get(PLAN, None)
     if plan is None:
         return []
-    hidden = sum(len(names) for cell_id, names in plan.checks.items() if cell_id.startswith("hidden_"))
+    from .grading import is_hidden
+
+    hidden = sum(len(names) for cell_id, names in plan.checks.items() if is_hidden(cell_id))
     total = sum(len(names) for names in plan.checks.values())
     return [
         f"autograder: lab {plan.lab.name}, notebook {plan.notebook}, course root {plan.root}",
