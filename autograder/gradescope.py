@@ -97,8 +97,9 @@ def build_wheel(checkout: Path, out: Path) -> Path:
     keeps stale files of the checkout's ``build/`` folder out of it.
     """
     source = out / "source"
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
-    shutil.copytree(checkout / "autograder", source / "autograder", ignore=ignore)
+    from .release import BUILD_LEFTOVERS
+
+    shutil.copytree(checkout / "autograder", source / "autograder", ignore=BUILD_LEFTOVERS)
     for name in ("pyproject.toml", "README.md"):  # pyproject.toml names README.md as the readme
         if (checkout / name).is_file():
             shutil.copy2(checkout / name, source / name)

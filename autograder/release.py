@@ -26,7 +26,8 @@ from .labs import available, get_lab
 from .notebooks import answer_sources, read_notebook
 
 PACKAGE = Path(__file__).resolve().parent
-_IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
+# Build and cache leftovers, never part of a copy of the package (this bundle, or Gradescope's wheel).
+BUILD_LEFTOVERS = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
 # Sections of the course's pyproject.toml a student's install needs (no test or lint settings).
 _KEPT_SECTIONS = re.compile(r"^\[(build-system|project|tool\.setuptools)[\].]")
 # nbgrader's region markers, composed so that this module does not itself contain them.
@@ -139,8 +140,8 @@ def release(root: Path, dest: Path, repository: colab.Repository, labs: Sequence
     dest.mkdir(parents=True, exist_ok=True)
     try:
         _copy_labs(root, dest, repository, labs)
-        shutil.copytree(PACKAGE, dest / "autograder", ignore=_IGNORED)
-        shutil.copytree(root / "datasets", dest / "datasets", ignore=_IGNORED)
+        shutil.copytree(PACKAGE, dest / "autograder", ignore=BUILD_LEFTOVERS)
+        shutil.copytree(root / "datasets", dest / "datasets", ignore=BUILD_LEFTOVERS)
         pyproject = (root / "pyproject.toml").read_text(encoding="utf-8")
         (dest / "pyproject.toml").write_text(student_pyproject(pyproject), encoding="utf-8")
         (dest / "README.md").write_text(student_readme(repository, labs), encoding="utf-8")
