@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__, course
+from .isolation.limits import DEFAULT_TIMEOUT
 from .labs import available
 
 
@@ -22,9 +23,10 @@ def _grade(args: argparse.Namespace) -> int:
     import os
     import time
 
-    from .grader import grade_class
+    from .grader import SANDBOX, grade_class
+    from .isolation.limits import Limits
+    from .isolation.pool import SandboxFailure
     from .labs import get_lab
-    from .sandbox import Limits
     from .submissions import UsageError, find
 
     lab = get_lab(args.lab)
@@ -44,16 +46,32 @@ def _grade(args: argparse.Namespace) -> int:
         if tty or args.force:  # a progress line on a terminal; changed scores always
             print(line, file=sys.stderr)
 
-    results = grade_class(
-        lab,
-        course.instructor_root(),
-        submissions,
-        out,
-        args.jobs or os.cpu_count() or 1,
-        Limits(timeout=args.timeout),
-        force=args.force,
-        progress=progress,
-    )
+    if args.unsafe_no_isolation:
+        print(
+            "autograder grade: WARNING: --unsafe-no-isolation: student code runs with your privileges and can "
+            "read and change your files; every result and feedback page says it was not isolated",
+            file=sys.stderr,
+        )
+    try:
+        results = grade_class(
+            lab,
+            course.instructor_root(),
+            submissions,
+            out,
+            args.jobs or os.cpu_count() or 1,
+            Limits(timeout=args.timeout),
+            force=args.force,
+            progress=progress,
+            sandbox="none" if args.unsafe_no_isolation else SANDBOX,
+        )
+    except SandboxFailure as error:
+        print(
+            f"autograder grade: student code cannot be isolated on this machine, so nothing was graded: {error}\n"
+            "For a class you trust, --unsafe-no-isolation grades without isolation (every result says so). "
+            "See docs/instructors.md, 'The trust model'.",
+            file=sys.stderr,
+        )
+        return 2
     skipped = len(submissions) - len(results)
     print(
         f"graded {len(results)} submission(s) of {args.lab} in {time.perf_counter() - start:.1f} s"
@@ -109,9 +127,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     grade.add_argument("--out", default="grades", help="output folder (default: grades)")
     grade.add_argument("--jobs", type=int, default=0, help="workers at a time (default: the CPU count)")
-    grade.add_argument("--timeout", type=float, default=300.0, help="seconds per submission (default 300)")
+    grade.add_argument(
+        "--timeout", type=float, default=DEFAULT_TIMEOUT, help=f"seconds per submission (default {DEFAULT_TIMEOUT:g})"
+    )
     grade.add_argument(
         "--force", action="store_true", help="grade again students already graded, and say whose scores changed"
+    )
+    grade.add_argument(
+        "--unsafe-no-isolation",
+        action="store_true",
+        help="grade where student code cannot be isolated (it runs with your privileges; results say so)",
     )
     grade.set_defaults(run=_grade)
     gradescope = commands.add_parser("gradescope", help="write a lab's Gradescope autograder and its zip")

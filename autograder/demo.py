@@ -43,7 +43,7 @@ def run_demo(root: Path, labs: Sequence[str] | None = None, out: TextIO = sys.st
     import nbformat
 
     from .grader import grade_class
-    from .sandbox import Limits
+    from .isolation.limits import Limits
     from .submissions import find
 
     with captured():  # TensorFlow's C++ start-up lines are not for the instructor's terminal

@@ -11,18 +11,15 @@ students already graded unless ``force``.
 
 from __future__ import annotations
 
-import contextlib
 import csv
+import hashlib
 import io
 import json
-import multiprocessing
-import multiprocessing.forkserver
 import os
 import shutil
-import signal
 import sys
 import tempfile
-import time
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -31,18 +28,37 @@ from typing import Any
 
 import numpy as np
 
-from . import __version__, course, plain, sandbox, worker
+from . import __version__, course
 from .capture import captured
 from .checks import Check, Lab, probe_ref
 from .feedback import feedback_html
 from .grading import cell_checks, oracles_and_seed
+from .isolation.backend import backend
+from .isolation.limits import Limits
+from .isolation.measure import Subject
+from .isolation.pool import SandboxFailure, WarmProcess, WorkerRun, run_worker
+from .isolation.protocol import Job, ProbeJob
 from .notebooks import cell_source, read_notebook
 from .results import CellResult, CheckResult, LabResult
 from .runner import Answers as RunnerAnswers
 from .runner import Observation, check_seed, expected_of, keras_seed, verdict
 from .submissions import Submission, read_answers
 
-PRELOAD = ["numpy", "keras", "autograder.worker"]
+SANDBOX = "namespaces"  # the default backend; "none" is --unsafe-no-isolation
+# Folders of an nbgrader course that a worker must never see (with the solutions and the course's .git).
+COURSE_PRIVATE = (
+    "solutions",
+    ".git",
+    "submitted",
+    "autograded",
+    "feedback",
+    "release",
+    "source",
+    "exchange",
+    "downloaded",
+    "gradebook.db",
+)
+LEDGER = ".autograder-ledger"  # the results this grader wrote in an output folder, by file name and hash
 
 
 @dataclass
@@ -79,59 +95,23 @@ def prepare(lab: Lab, root: Path) -> list[PreparedCheck]:
     return prepared
 
 
-def _context() -> multiprocessing.context.BaseContext:
-    context = multiprocessing.get_context("forkserver")
-    # The warm process imports, and does nothing else: no TensorFlow op (a fork after one can deadlock),
-    # no solution, hidden check or seed (a fork copies its memory).
-    context.set_forkserver_preload(PRELOAD)
-    return context
-
-
-def _kill(process: Any, folder: Path) -> None:
-    """End the worker, its process group, and its PID namespace (through its PID 1)."""
-    for target in (
-        lambda: os.killpg(process.pid, signal.SIGKILL),
-        lambda: os.kill(int((folder / worker.PID).read_text()), signal.SIGKILL),
-    ):
-        with contextlib.suppress(ProcessLookupError, PermissionError, FileNotFoundError, ValueError):
-            target()
-    process.join(timeout=10)
-
-
-@dataclass
-class WorkerRun:
-    observations: dict[int, Observation]
-    sandbox: dict[str, str]
-    seconds: float
-    problem: str
-
-
-def run_worker(context: Any, job: Path, hidden: list[str], limits: sandbox.Limits) -> WorkerRun:
-    """Start a worker on the job folder, wait up to the timeout, kill it, read its results."""
-    start = time.perf_counter()
-    process = context.Process(target=worker.main, args=(str(job), hidden, limits), daemon=True)
-    process.start()
-    process.join(limits.timeout)
-    timed_out = process.is_alive()
-    _kill(process, job)
-    seconds = time.perf_counter() - start
-    problem = ""
-    if timed_out:
-        problem = f"stopped after {limits.timeout:g} s (an endless loop, or far too slow?)"
-    elif process.exitcode not in (0, None):
-        problem = f"the worker ended abnormally (exit status {process.exitcode}: a crash, or out of memory?)"
-    observations = {}
-    for path in sorted((job / worker.RESULTS).glob("*.npz")) if (job / worker.RESULTS).is_dir() else []:
-        try:
-            observations[int(path.stem)] = Observation.from_plain(plain.load(path))
-        except (ValueError, plain.PlainDataError) as error:
-            observations[int(path.stem)] = Observation(False, {}, f"its result could not be read: {error}")
-    try:
-        report = plain.load(job / worker.REPORT) if (job / worker.REPORT).is_file() else {}
-        report = {str(k): str(v) for k, v in report.items()} if isinstance(report, dict) else {}
-    except (plain.PlainDataError, OSError):
-        report = {}
-    return WorkerRun(observations, report, seconds, problem)
+def isolation_report(run: WorkerRun, grader: Grader) -> dict[str, str]:
+    """What the isolation enforced for this worker, as the grader measured it (never as the worker said)."""
+    if not grader.sandbox.isolated:
+        return {
+            "all": "not enforced: graded with --unsafe-no-isolation, so the student's code ran with the "
+            "grader's privileges; only the timeout and the memory and file-size limits applied"
+        }
+    if not run.isolation:
+        return {"all": "not measured: the worker ended before its sandbox was ready"}
+    report = {name: facility.text() for name, facility in run.isolation.items()}
+    limits = grader.limits
+    report["timeout"] = f"enforced: stopped after {limits.timeout:g} s"
+    report["results"] = (
+        f"enforced: one pipe of its own, at most {limits.result_bytes // 2**20} MB, read with bounds on sizes, "
+        "counts and nesting (never unpickled)"
+    )
+    return report
 
 
 def judge_submission(
@@ -141,10 +121,14 @@ def judge_submission(
     notes: list[str],
     prepared: list[PreparedCheck],
     run: WorkerRun,
-    imports: str,
+    grader: Grader,
 ) -> LabResult:
-    """Verdicts, in the grader's process, from the worker's plain data."""
-    source_answers = RunnerAnswers({}, [imports, *sources.values()], in_kernel=False)
+    """Verdicts, in the grader's process, from the worker's plain data.
+
+    A judge that fails on what the worker sent (hostile data of an unexpected type or shape) fails
+    that check, with a message, and nothing else.
+    """
+    source_answers = RunnerAnswers({}, [grader.imports, *sources.values()], in_kernel=False)
     probed = [p for p in prepared if p.check.probe is not None]
     numbers = {id(p): n for n, p in enumerate(probed)}
     by_cell: dict[str, list[CheckResult]] = {}
@@ -156,19 +140,26 @@ def judge_submission(
             source = source_answers.source(item.defines)
             result = verdict(check, item.inputs, None, None, source, source_answers.imports() if source else "")
         else:
-            observation = run.observations.get(numbers[id(item)])
-            if observation is None:
+            sent = run.results.get(numbers[id(item)])
+            if sent is None:
                 why = run.problem or "the worker gave no result for it"
                 observation = Observation(False, {}, f"not graded: {why}")
-            result = verdict(check, item.inputs, observation, item.expected, None, "")
+            else:
+                observation = Observation(sent.ok, sent.observed, sent.message, sent.noise)
+            try:
+                result = verdict(check, item.inputs, observation, item.expected, None, "")
+            except Exception as error:
+                message = f"the answer returned something that could not be judged ({type(error).__name__})"
+                result = CheckResult(check.name, False, 0.0, check.points, message)
         by_cell.setdefault(item.cell_id, []).append(result)
     cells = tuple(CellResult(cell_id, tuple(checks)) for cell_id, checks in by_cell.items())
     errors = tuple(notes + ([run.problem] if run.problem else []))
+    how = f"isolated worker ({grader.sandbox.name} sandbox)" if grader.sandbox.isolated else "NOT isolated"
     environment = {
-        "grader": f"autograder {__version__}, isolated worker",
+        "grader": f"autograder {__version__}, {how}",
         "python": sys.version.split()[0],
         "seconds": round(run.seconds, 2),
-        "isolation": run.sandbox or {"all": "not reported (the worker ended before it could say)"},
+        "isolation": isolation_report(run, grader),
     }
     return LabResult(student_id, lab.name, cells, errors, environment)
 
@@ -180,21 +171,55 @@ def write_atomically(path: Path, text: str) -> None:
     os.replace(partial, path)
 
 
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    write_atomically(path, json.dumps(data, indent=2, allow_nan=False, default=str))
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def load_results(out: Path, lab: Lab) -> dict[str, dict[str, Any]]:
-    """The results of ``lab`` already in ``out``, by student id (unreadable files are left out)."""
-    found = {}
+class Ledger:
+    """The results this grader wrote into an output folder: file name -> SHA-256 of the JSON.
+
+    A resumed run counts a student as graded only when their JSON is one the grader wrote (its hash
+    is in the ledger): a file that appeared or changed otherwise is graded again.
+    """
+
+    def __init__(self, out: Path):
+        self.path = out / LEDGER
+        self.lock = threading.Lock()
+        try:
+            data = json.loads(self.path.read_text())
+            self.hashes = {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+        except (OSError, ValueError):
+            self.hashes = {}
+
+    def write(self, path: Path, text: str) -> None:
+        """Write a result and record it (the result first: a crash between leaves it untrusted)."""
+        write_atomically(path, text)
+        with self.lock:
+            self.hashes[path.name] = _digest(text)
+            write_atomically(self.path, json.dumps(self.hashes, indent=1, sort_keys=True))
+
+    def trusts(self, path: Path, text: str) -> bool:
+        return self.hashes.get(path.name) == _digest(text)
+
+
+def load_results(out: Path, lab: Lab, ledger: Ledger | None = None) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """The results of ``lab`` already in ``out`` that this grader wrote, by student id, and the files it
+    ignored (unreadable, or not written by the grader)."""
+    ledger = ledger or Ledger(out)
+    found, ignored = {}, []
     for path in sorted(out.glob("*.json")):
         try:
-            data = json.loads(path.read_text())
-        except (OSError, json.JSONDecodeError):
+            text = path.read_text(encoding="utf-8")
+            data = json.loads(text)
+        except (OSError, ValueError):
+            ignored.append(path.name)
             continue
-        if isinstance(data, dict) and data.get("lab") == lab.name and "student_id" in data:
+        if not ledger.trusts(path, text):
+            ignored.append(path.name)
+            continue
+        if isinstance(data, dict) and data.get("lab") == lab.name and path.stem == data.get("student_id"):
             found[data["student_id"]] = data
-    return found
+    return found, ignored
 
 
 def write_grades_csv(out: Path, lab: Lab, results: dict[str, dict[str, Any]]) -> Path:
@@ -232,45 +257,72 @@ def error_result(student_id: str, lab: Lab, message: str) -> LabResult:
     return LabResult(student_id, lab.name, (), (message,), {"grader": f"autograder {__version__}"})
 
 
+def _resolved(paths: Sequence[Path]) -> list[str]:
+    return sorted({str(p.resolve()) for p in paths})
+
+
 class Grader:
-    """Grades submissions of one lab in isolated workers, ``jobs`` at a time."""
+    """Grades submissions of one lab in isolated workers, ``jobs`` at a time.
+
+    Refuses to start (SandboxFailure) where the sandbox cannot be built as its backend requires:
+    a worker with nothing to run is spawned and measured first.
+    """
 
     def __init__(
-        self, lab: Lab, root: Path, out: Path, jobs: int, limits: sandbox.Limits, private: Sequence[Path] = ()
+        self,
+        lab: Lab,
+        root: Path,
+        out: Path,
+        jobs: int,
+        limits: Limits,
+        private: Sequence[Path] = (),
+        sandbox: str = SANDBOX,
     ):
         """``private``: more folders a worker must not see (the submissions'), besides the course's
-        solutions and the output folder."""
+        private folders and the output folder."""
         self.lab, self.root, self.out, self.jobs, self.limits = lab, root, out, jobs, limits
-        self.context = _context()
-        # The warm process starts now, in the background (a fresh interpreter, exec'd, importing NumPy,
-        # Keras and TensorFlow) while this process computes the references: on two cores the two
-        # start-ups overlap. The first worker waits for it.
-        multiprocessing.forkserver.ensure_running()
-        self.imports = cell_source(read_notebook(course.release_path(root, lab.name)), course.IMPORTS_CELL)
-        with captured():
-            self.prepared = prepare(lab, root)
-        folders = {p.resolve() for p in (root / "solutions", out, *private)}
-        self.hidden = sorted(str(p) for p in folders)
-        self.scratch = Path(tempfile.mkdtemp(prefix="autograder-jobs-"))
+        self.sandbox = backend(sandbox)
+        problem = self.sandbox.problem()
+        if problem:
+            raise SandboxFailure(problem)
+        self.workdir = Path(tempfile.mkdtemp(prefix="autograder-grader-"))
+        home = Path(os.path.expanduser("~"))
+        enclosing = _resolved([root, home])
+        self.private = _resolved([root / name for name in COURSE_PRIVATE] + [out, self.workdir, *private])
+        # The warm process starts now, in the background (a fresh interpreter importing NumPy, Keras and
+        # TensorFlow) while this process computes the references: on two cores the two start-ups overlap.
+        self.warm = WarmProcess(self.sandbox, limits, self.workdir, enclosing, self.private)
+        try:
+            self.imports = cell_source(read_notebook(course.release_path(root, lab.name)), course.IMPORTS_CELL)
+            with captured():
+                self.prepared = prepare(lab, root)
+            self.probes = tuple(
+                ProbeJob(probe_ref(p.check.probe), p.inputs, p.init_seed, p.check.answer, p.defines[0])
+                for p in self.prepared
+                if p.check.probe is not None
+            )
+            hello = self.warm.ready()
+            self.subject = Subject(limits, tuple(self.private), tuple(enclosing), tuple(hello["binds"]))
+            self.slots = list(range(jobs))
+            self.slot_lock = threading.Lock()
+            # the canary: a worker that runs nothing, measured like every other one
+            run_worker(self.warm, 0, Job("", {}, ()), self.subject)
+        except BaseException:
+            self.close()
+            raise
 
     def close(self) -> None:
-        shutil.rmtree(self.scratch, ignore_errors=True)
+        self.warm.close()
+        shutil.rmtree(self.workdir, ignore_errors=True)
 
-    def _job(self, student_id: str, sources: dict[str, str]) -> Path:
-        folder = Path(tempfile.mkdtemp(prefix="job-", dir=self.scratch))
-        checks = [
-            {
-                "ref": probe_ref(p.check.probe),
-                "inputs": p.inputs,
-                "init_seed": p.init_seed,
-                "answer": p.check.answer,
-                "name": p.defines[0],
-            }
-            for p in self.prepared
-            if p.check.probe is not None
-        ]
-        worker.write_job(folder, self.imports, sources, checks)
-        return folder
+    def _run(self, sources: dict[str, str]) -> WorkerRun:
+        with self.slot_lock:
+            slot = self.slots.pop()
+        try:
+            return run_worker(self.warm, slot, Job(self.imports, sources, self.probes), self.subject)
+        finally:
+            with self.slot_lock:
+                self.slots.append(slot)
 
     def grade(
         self, students: Sequence[tuple[str, dict[str, str], list[str], str]], on_result: Callable[[LabResult], None]
@@ -282,20 +334,18 @@ class Grader:
                 if error:
                     on_result(error_result(student_id, self.lab, error))
                     continue
-                job = self._job(student_id, sources)
-                futures[pool.submit(run_worker, self.context, job, self.hidden, self.limits)] = (
-                    student_id,
-                    sources,
-                    notes,
-                    job,
-                )
-            for future in as_completed(futures):
-                student_id, sources, notes, job = futures[future]
-                run = future.result()
-                with captured():
-                    result = judge_submission(student_id, self.lab, sources, notes, self.prepared, run, self.imports)
-                shutil.rmtree(job, ignore_errors=True)
-                on_result(result)
+                futures[pool.submit(self._run, sources)] = (student_id, sources, notes)
+            try:
+                for future in as_completed(futures):
+                    student_id, sources, notes = futures[future]
+                    run = future.result()
+                    with captured():
+                        result = judge_submission(student_id, self.lab, sources, notes, self.prepared, run, self)
+                    on_result(result)
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise
 
 
 def read_submissions(lab: Lab, submissions: Sequence[Submission]) -> list[tuple[str, dict[str, str], list[str], str]]:
@@ -312,44 +362,55 @@ def grade_class(
     submissions: Sequence[Submission],
     out: Path,
     jobs: int,
-    limits: sandbox.Limits,
+    limits: Limits,
     force: bool = False,
     progress: Callable[[str], None] | None = None,
+    sandbox: str = SANDBOX,
 ) -> list[LabResult]:
-    """Grade the submissions not graded yet (all with ``force``), writing results as they come."""
-    (out / "feedback").mkdir(parents=True, exist_ok=True)
-    previous = load_results(out, lab)
-    recorded = dict(previous)
-    todo = [s for s in submissions if force or s.student_id not in previous]
-    results: list[LabResult] = []
-    if not todo:
-        write_grades_csv(out, lab, recorded)
-        return results
+    """Grade the submissions not graded yet (all with ``force``), writing results as they come.
 
-    def record(result: LabResult) -> None:
-        data = result.to_dict()
-        # The feedback first: once the JSON exists, a resumed run counts the student as graded.
-        write_atomically(feedback_path(out, result.student_id), feedback_html(data))
-        _write_json(result_path(out, result.student_id), data)
-        recorded[result.student_id] = data
-        write_grades_csv(out, lab, recorded)
-        results.append(result)
-        if progress:
-            before = previous.get(result.student_id)
-            change = ""
-            if force and before is not None and before.get("score") != result.score:
-                change = f" (was {before.get('score'):g})"
-            progress(f"[{len(results)}/{len(todo)}] {result.student_id}: {result.score:g}/{result.max_score:g}{change}")
-
-    students = read_submissions(lab, todo)
-    if all(error for *_, error in students):  # nothing to run: no warm process, no references
-        for student_id, _, _, error in students:
-            record(error_result(student_id, lab, error))
-        return results
-    # Answers reach a worker through its job file: the submissions' folders can be covered too.
-    grader = Grader(lab, root, out, jobs, limits, private=[s.path.parent for s in submissions])
+    ``sandbox`` names the isolation backend (``"none"``: no isolation, recorded in every result).
+    Raises SandboxFailure, before any result is written, where the sandbox cannot be built.
+    """
+    ledger = Ledger(out)
+    previous, ignored = load_results(out, lab, ledger) if out.is_dir() else ({}, [])
+    if progress and ignored:
+        progress(f"ignored {len(ignored)} file(s) in {out} this grader did not write: {', '.join(ignored[:5])}")
+    todo = read_submissions(lab, [s for s in submissions if force or s.student_id not in previous])
+    grader = None
+    if any(not error for *_, error in todo):  # else nothing to run: no warm process, no references
+        # Answers reach a worker through its own pipe: the submissions' folders can be hidden too.
+        grader = Grader(lab, root, out, jobs, limits, private=[s.path.parent for s in submissions], sandbox=sandbox)
     try:
-        grader.grade(students, record)
+        (out / "feedback").mkdir(parents=True, exist_ok=True)
+        recorded = dict(previous)
+        results: list[LabResult] = []
+
+        def record(result: LabResult) -> None:
+            data = result.to_dict()
+            # The feedback first: once the JSON is in the ledger, a resumed run counts the student as graded.
+            write_atomically(feedback_path(out, result.student_id), feedback_html(data))
+            text = json.dumps(data, indent=2, allow_nan=False, default=str)
+            ledger.write(result_path(out, result.student_id), text)
+            recorded[result.student_id] = data
+            write_grades_csv(out, lab, recorded)
+            results.append(result)
+            if progress:
+                before = previous.get(result.student_id)
+                change = ""
+                if force and before is not None and before.get("score") != result.score:
+                    change = f" (was {before.get('score'):g})"
+                score = f"{result.score:g}/{result.max_score:g}"
+                progress(f"[{len(results)}/{len(todo)}] {result.student_id}: {score}{change}")
+
+        if grader is None:
+            for student_id, _, _, error in todo:
+                record(error_result(student_id, lab, error))
+        else:
+            grader.grade(todo, record)
+        if not todo:
+            write_grades_csv(out, lab, recorded)
+        return results
     finally:
-        grader.close()
-    return results
+        if grader is not None:
+            grader.close()

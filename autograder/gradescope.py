@@ -37,6 +37,7 @@ from typing import Any
 
 from . import __version__, course, grading
 from .grading import is_hidden
+from .isolation.limits import DEFAULT_TIMEOUT
 from .labs import get_lab
 from .submissions import canonical_stem
 
@@ -198,7 +199,7 @@ export KERAS_BACKEND="${{KERAS_BACKEND:-tensorflow}}"
 export TF_CPP_MIN_LOG_LEVEL="${{TF_CPP_MIN_LOG_LEVEL:-3}}"
 cd "$SOURCE"
 exec "$PYTHON" -m autograder.gradescope {lab} --source "$SOURCE" --submission "$SUBMISSION" \\
-    --results "$RESULTS" --timeout "${{AUTOGRADER_TIMEOUT:-300}}"
+    --results "$RESULTS" --timeout "${{AUTOGRADER_TIMEOUT:-{DEFAULT_TIMEOUT:g}}}"
 """
 
 
@@ -398,8 +399,8 @@ def _grade_notebook(
     notebook gets the grader's error result without starting a worker.
     """
     from .grader import Grader, error_result, read_submissions
+    from .isolation.limits import Limits
     from .results import LabResult
-    from .sandbox import Limits
     from .submissions import Submission
 
     spec = get_lab(lab)
@@ -508,7 +509,7 @@ def gradescope_results(
     }
 
 
-def grade_upload(lab: str, layout: Layout, timeout: float = 300.0) -> dict[str, Any]:
+def grade_upload(lab: str, layout: Layout, timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any]:
     """Gradescope's results for the upload in ``layout.submission``; every upload gets a valid one."""
     from .grader import error_result
 
@@ -546,7 +547,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--source", type=Path, default=layout.source, help="the bundle (the course root)")
     parser.add_argument("--submission", type=Path, default=layout.submission, help="the upload's folder")
     parser.add_argument("--results", type=Path, default=layout.results, help="where results.json goes")
-    parser.add_argument("--timeout", type=float, default=300.0, help="seconds for the upload (default 300)")
+    parser.add_argument(
+        "--timeout", type=float, default=DEFAULT_TIMEOUT, help=f"seconds for the upload (default {DEFAULT_TIMEOUT:g})"
+    )
     args = parser.parse_args(argv)
     layout = Layout(args.source, args.submission, args.results)
     layout.results.mkdir(parents=True, exist_ok=True)  # exists before the worker starts, so it is covered

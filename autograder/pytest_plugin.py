@@ -34,7 +34,8 @@ from typing import Any
 
 import pytest
 
-DEFAULT_TIMEOUT = 300.0  # seconds per submission, as `python -m autograder grade`
+from .isolation.limits import DEFAULT_TIMEOUT
+
 HIDDEN_MARKER = "hidden"
 
 
@@ -102,7 +103,7 @@ def grade_isolated(lab: Any, root: Path, notebook: Path, timeout: float) -> dict
     # TensorFlow op in this process before the grader has started its warm worker process.
     from .capture import captured
     from .grader import grade_class, result_path
-    from .sandbox import Limits
+    from .isolation.limits import Limits
     from .submissions import find
 
     # TensorFlow's start-up logging (here and in the grader's warm process) would clutter pytest's

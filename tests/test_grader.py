@@ -25,7 +25,7 @@ from autograder.grader import grade_class
 from autograder.grading import grade_sources
 from autograder.labs import get_lab
 from autograder.notebooks import read_notebook, with_answers
-from autograder.sandbox import Limits
+from autograder.isolation.limits import Limits
 from autograder.submissions import find
 
 LAB = "softmax_regression"
@@ -253,10 +253,11 @@ def test_lost_metadata_and_colab_names_are_recognised(batch):
 
 
 def test_results_say_how_they_were_obtained(batch):
-    """Does every graded result record the grader and what its isolation enforced?"""
+    """Does every graded result record the grader and what its isolation enforced, every facility enforced?"""
     _, results, _ = batch
     isolation = results["reference"].environment["isolation"]
-    assert {"network", "files", "processes", "memory", "process group"} <= set(isolation)
+    assert {"identity", "capabilities", "seccomp", "network", "files", "processes", "memory"} <= set(isolation)
+    assert all(text.startswith("enforced") for text in isolation.values()), isolation
 
 
 def test_a_killed_run_resumes_without_loss_or_duplicates(tmp_path):

@@ -1,0 +1,92 @@
+"""The worker: one student's answers and the probes of every check, run inside the sandbox.
+
+It is forked from the warm process and isolated by a backend before this
+module's :meth:`Worker.serve` runs. It says :class:`~.protocol.Ready` on its
+result pipe, takes its :class:`~.protocol.Job` from its job pipe (never from a
+file: no folder is shared with the grader or another worker), runs the
+answers, then each probe, and sends one :class:`~.protocol.ProbeResult` per
+probe as soon as it has it, so that a worker stopped half-way still leaves what
+it finished. It judges nothing: verdicts are made in the grader.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from typing import Any
+
+from ..checks import Check, Verdict, resolve_probe
+from ..notebooks import run_cells
+from ..runner import Answers, observe
+from .protocol import Job, ProbeResult, Ready, SetupFailed, frame_bytes, write_all
+
+IMPORTS = "imports"
+MAX_JOB_BYTES = 1 << 30
+
+
+def _not_judged(evidence: Any) -> Verdict:  # the worker only observes; the grader judges
+    raise RuntimeError("a worker never judges")
+
+
+def _one_thread() -> None:
+    """The grader runs ``--jobs`` workers side by side: each keeps to one thread of ops."""
+    import keras
+
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(1)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+
+
+def _read_all(fd: int) -> bytes:
+    chunks, size = [], 0
+    while chunk := os.read(fd, 1 << 20):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > MAX_JOB_BYTES:
+            raise ValueError("the job is too large")
+    return b"".join(chunks)
+
+
+class Worker:
+    """The worker's side of its two pipes (see :class:`autograder.isolation.backend.WorkerBody`)."""
+
+    def __init__(self, job_fd: int, result_fd: int):
+        self.job_fd, self.result_fd = job_fd, result_fd
+
+    def keep_only_channels(self) -> None:
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(devnull, fd)
+        keep = sorted({0, 1, 2, self.job_fd, self.result_fd})
+        for low, high in zip(keep, [*keep[1:], None], strict=True):
+            os.closerange(low + 1, high if high is not None else os.sysconf("SC_OPEN_MAX"))
+
+    def failed(self, step: str, error: BaseException) -> None:
+        with contextlib.suppress(OSError):
+            write_all(self.result_fd, frame_bytes(SetupFailed(step, f"{type(error).__name__}: {error}")))
+
+    def serve(self) -> None:
+        _one_thread()
+        write_all(self.result_fd, frame_bytes(Ready()))
+        job = Job.from_bytes(_read_all(self.job_fd))
+        os.close(self.job_fd)
+        self.run(job)
+
+    def run(self, job: Job) -> None:
+        """Run the answers, then every probe, sending each result at once (student code runs here)."""
+        namespace: dict[str, Any] = {"__name__": "__main__"}
+        errors = run_cells({IMPORTS: job.imports, **job.answers}, namespace)
+        errors.pop(IMPORTS, None)
+        answers = Answers(namespace, [job.imports, *job.answers.values()], in_kernel=False, errors=errors)
+        for number, probe in enumerate(job.probes):
+            check = Check(probe.name, probe.answer, _not_judged, probe=resolve_probe(probe.ref))
+            observation = observe(check, answers, probe.name, probe.inputs, probe.init_seed)
+            frame = ProbeResult(number, observation.ok, observation.observed, observation.message, observation.noise)
+            try:
+                data = frame_bytes(frame)
+            except ValueError as error:  # codec.PlainDataError: not plain data
+                message = f"the answer returned something that cannot be graded ({error})"
+                data = frame_bytes(ProbeResult(number, False, {}, message, observation.noise))
+            write_all(self.result_fd, data)
