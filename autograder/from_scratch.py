@@ -6,6 +6,9 @@ imports of the notebook (``ops`` -> ``keras.ops``, ``tf`` -> ``tensorflow``,
 ``from keras.ops import softmax as sm`` -> ``keras.ops.softmax``) and matched
 against the answer's list of forbidden names. ``tf.keras`` counts as ``keras``.
 The lists themselves live with each lab's answers (``AnswerSpec.forbidden``).
+In the isolated grader the judge also sees the forbidden built-ins the
+answer's code called while it ran (``observed["called"]``, recorded by
+:mod:`autograder.from_scratch_watch`): a name computed at run time fails it too.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from .source_code import bound_names
 _ALIASES_OF_KERAS = ("tensorflow.keras.", "tf_keras.", "keras.src.", "tensorflow.python.keras.")
 
 
-def _normalise(dotted: str) -> str:
+def normalise(dotted: str) -> str:
     for prefix in _ALIASES_OF_KERAS:
         if dotted.startswith(prefix):
             return "keras." + dotted[len(prefix) :]
@@ -33,7 +36,7 @@ def import_aliases(sources: Sequence[str]) -> dict[str, str]:
     for source in sources:
         try:
             tree = ast.parse(source)
-        except (SyntaxError, ValueError):
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
@@ -73,7 +76,7 @@ def references(source: str, aliases: dict[str, str]) -> list[tuple[str, int]]:
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.module and not node.level:
             # Importing a built-in under the answer's own name is using it.
-            found += [(_normalise(f"{node.module}.{alias.name}"), node.lineno) for alias in node.names]
+            found += [(normalise(f"{node.module}.{alias.name}"), node.lineno) for alias in node.names]
             continue
         dotted = None
         if isinstance(node, ast.Attribute | ast.Name) and isinstance(getattr(node, "ctx", None), ast.Load):
@@ -93,7 +96,7 @@ def references(source: str, aliases: dict[str, str]) -> list[tuple[str, int]]:
         head, _, rest = dotted.partition(".")
         if head in aliases:
             dotted = aliases[head] + ("." + rest if rest else "")
-        found.append((_normalise(dotted), node.lineno))
+        found.append((normalise(dotted), node.lineno))
     return found
 
 
@@ -135,6 +138,20 @@ def from_scratch_judge(answer: str, forbidden: Sequence[str]):
             hits = delegations(evidence.source, forbidden, [evidence.imports])
         except SyntaxError as error:
             return failed(f"the code of {answer} does not parse: {error.msg} (line {error.lineno})")
+        except (RecursionError, MemoryError):
+            return failed(f"the code of {answer} is nested too deeply to be read")
+        if "called" in evidence.observed and evidence.observed["called"] is None:
+            return failed(
+                f"the grader's worker ended before it could say which built-ins the code of {answer} called, "
+                "so it could not be checked"
+            )
+        called = [name for name in evidence.observed.get("called") or () if isinstance(name, str)]
+        if called and not hits:
+            return failed(
+                f"while its checks ran, its code called {', '.join(called)}, reached by a name computed at run "
+                "time: the exercise is to implement this yourself, so the built-in it is compared with may not "
+                "do the work"
+            )
         if not hits:
             return passed("uses no built-in it is compared with")
         listed = ", ".join(f"{name} (line {line})" for name, line in hits)

@@ -11,11 +11,13 @@ students already graded unless ``force``.
 
 from __future__ import annotations
 
+import builtins
 import csv
 import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -114,6 +116,32 @@ def isolation_report(run: WorkerRun, grader: Grader) -> dict[str, str]:
     return report
 
 
+_BUILTIN_EXCEPTIONS = frozenset(
+    name for name, value in vars(builtins).items() if isinstance(value, type) and issubclass(value, BaseException)
+)
+_RAISED = re.compile(r"^your code raised ([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def hidden_failure(message: str) -> str:
+    """What a hidden check says of an answer that failed on its inputs, from the worker's message.
+
+    The worker's text is the student's to write (an exception's message, or a forged frame), and on a
+    hidden check it could carry the hidden inputs out into the feedback: only its kind is kept, in the
+    grader's own words. The public checks run the same code on inputs the student can see.
+    """
+    if message.startswith("not graded: "):
+        return message  # the grader's own reason (a timeout, an unreadable result)
+    raised = _RAISED.match(message)
+    if raised:
+        kind = raised.group(1) if raised.group(1) in _BUILTIN_EXCEPTIONS else "an exception"
+        return f"your code raised {kind} on these inputs (the public checks show where, on inputs you can see)"
+    if "is not implemented yet" in message:
+        return "it is not implemented yet"
+    if "is not defined" in message:
+        return "the answer is not defined in the notebook (see the public checks)"
+    return "the answer does not keep to the lab's contract on these inputs (the public checks say how)"
+
+
 def judge_submission(
     student_id: str,
     lab: Lab,
@@ -138,12 +166,18 @@ def judge_submission(
             result = CheckResult(check.name, False, 0.0, check.points, item.failure)
         elif check.probe is None:
             source = source_answers.source(item.defines)
-            result = verdict(check, item.inputs, None, None, source, source_answers.imports() if source else "")
+            # the forbidden built-ins the answer's code called while it ran (None: the worker never said)
+            called = None if run.calls is None else run.calls.get(check.answer, [])
+            observation = Observation(True, {"called": called})
+            imports = source_answers.imports() if source else ""
+            result = verdict(check, item.inputs, observation, None, source, imports)
         else:
             sent = run.results.get(numbers[id(item)])
             if sent is None:
                 why = run.problem or "the worker gave no result for it"
                 observation = Observation(False, {}, f"not graded: {why}")
+            elif check.hidden:  # none of the student's own text on a hidden check
+                observation = Observation(sent.ok, sent.observed, "" if sent.ok else hidden_failure(sent.message))
             else:
                 observation = Observation(sent.ok, sent.observed, sent.message, sent.noise)
             try:
@@ -165,9 +199,12 @@ def judge_submission(
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` through a ``.partial`` file: a reader never sees half a file."""
+    """Write ``text`` (UTF-8) to ``path`` through a ``.partial`` file: a reader never sees half a file.
+
+    A lone surrogate (a student's message can carry one) is written as U+FFFD rather than failing.
+    """
     partial = path.with_name(path.name + ".partial")
-    partial.write_text(text, encoding="utf-8")
+    partial.write_bytes(text.encode("utf-8", "surrogatepass").decode("utf-8", "replace").encode("utf-8"))
     os.replace(partial, path)
 
 
@@ -291,7 +328,8 @@ class Grader:
         self.private = _resolved([root / name for name in COURSE_PRIVATE] + [out, self.workdir, *private])
         # The warm process starts now, in the background (a fresh interpreter importing NumPy, Keras and
         # TensorFlow) while this process computes the references: on two cores the two start-ups overlap.
-        self.warm = WarmProcess(self.sandbox, limits, self.workdir, enclosing, self.private)
+        forbidden = {spec.grade_id: spec.forbidden for spec in lab.answers}
+        self.warm = WarmProcess(self.sandbox, limits, self.workdir, enclosing, self.private, forbidden)
         try:
             self.imports = cell_source(read_notebook(course.release_path(root, lab.name)), course.IMPORTS_CELL)
             with captured():
@@ -339,8 +377,14 @@ class Grader:
                 for future in as_completed(futures):
                     student_id, sources, notes = futures[future]
                     run = future.result()
-                    with captured():
-                        result = judge_submission(student_id, self.lab, sources, notes, self.prepared, run, self)
+                    try:
+                        with captured():
+                            result = judge_submission(student_id, self.lab, sources, notes, self.prepared, run, self)
+                    except Exception as error:  # one student's data must not end the batch
+                        message = (
+                            f"the grader could not judge this submission ({type(error).__name__}): please report it"
+                        )
+                        result = error_result(student_id, self.lab, message)
                     on_result(result)
             except BaseException:
                 for future in futures:

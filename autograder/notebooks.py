@@ -7,7 +7,6 @@ becomes a :class:`NotebookError` with a sentence a person can act on.
 
 from __future__ import annotations
 
-import io
 import json
 import linecache
 import re
@@ -45,6 +44,8 @@ def read_notebook(path: Path | str) -> Any:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise NotebookError(f"{path.name} is not valid JSON (line {error.lineno}): {error.msg}") from None
+    except RecursionError:
+        raise NotebookError(f"{path.name} is JSON nested too deeply to be a notebook") from None
     if not isinstance(data, dict) or ("cells" not in data and "worksheets" not in data):
         raise NotebookError(f"{path.name} is JSON but not a Jupyter notebook (no cells)")
     if not isinstance(data.get("nbformat"), int):
@@ -59,7 +60,11 @@ def read_notebook(path: Path | str) -> Any:
 
 
 def grade_id(cell: Mapping[str, Any]) -> str | None:
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+    """The cell's nbgrader grade_id; None when it has none (or metadata of the wrong shape)."""
+    metadata = cell.get("metadata")
+    nbgrader = metadata.get("nbgrader") if isinstance(metadata, Mapping) else None
+    value = nbgrader.get("grade_id") if isinstance(nbgrader, Mapping) else None
+    return value if isinstance(value, str) else None
 
 
 def cell_source(notebook: Any, cell_id: str) -> str:
@@ -83,33 +88,53 @@ def answer_sources(notebook: Any, grade_ids: list[str]) -> dict[str, str]:
     return found
 
 
-def _statement_open(code: str) -> bool:
-    """Whether ``code`` ends inside a bracket, a string or a backslash continuation."""
-    try:
-        for _ in tokenize.generate_tokens(io.StringIO(code + "\n").readline):
-            pass
-    except tokenize.TokenError:
-        return True
-    except (IndentationError, SyntaxError):
-        return False
-    return False
-
-
 def comment_out_magics(source: str) -> tuple[str, list[str]]:
     """Comment out IPython magics and shell escapes (``%pip``, ``!ls``, ``%%time``).
 
     Only a line that starts a statement counts: ``% (3, 4)`` continuing an
     expression, or a line inside a triple-quoted string, is code.
     Returns the code and the lines that were commented out, to report them.
+
+    One pass of Python's tokenizer, fed line by line: when it asks for line k,
+    a statement starts there if line k-1 gave a NEWLINE or NL token outside
+    brackets (inside a string or after a backslash it gives none), and a magic
+    there is handed to it already commented out. (Tokenizing the text before
+    each magic line again took minutes on a hostile cell.)
     """
-    out, removed = [], []
-    for line in source.splitlines():
+    lines = source.splitlines()
+    out: list[str] = []
+    removed: list[str] = []
+    depth = 0
+    ended: set[int] = set()  # rows that gave a NEWLINE or NL token outside brackets
+
+    def feed() -> str:
+        row = len(out)
+        if row == len(lines):
+            return ""
+        line = lines[row]
         match = _MAGIC.match(line)
-        if match and not _statement_open("\n".join(out)):
+        if match and (row == 0 or row in ended):
             removed.append(match.group(2))
-            out.append(f"{match.group(1)}# {match.group(2)}")
-        else:
-            out.append(line)
+            line = f"{match.group(1)}# {match.group(2)}"
+        out.append(line)
+        return line + "\n"
+
+    try:
+        for token in tokenize.generate_tokens(feed):
+            if token.type == tokenize.OP and token.string in "([{":
+                depth += 1
+            elif token.type == tokenize.OP and token.string in ")]}":
+                depth -= 1  # below 0 (a stray bracket) the statement counts as open, as the tokenizer sees it
+            elif token.type in (tokenize.NEWLINE, tokenize.NL) and depth == 0:
+                ended.add(token.start[0])  # 1-based: the row of the next line, 0-based
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        pass  # an error stops the tokenizer: the lines it did not ask for are read below
+    for line in lines[len(out) :]:
+        match = _MAGIC.match(line)
+        if match:
+            removed.append(match.group(2))
+            line = f"{match.group(1)}# {match.group(2)}"
+        out.append(line)
     return "\n".join(out), removed
 
 

@@ -96,7 +96,7 @@ class Answers:
         for source in self.sources:
             try:
                 tree = ast.parse(source)
-            except (SyntaxError, ValueError):
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
                 continue
             lines += [
                 ast.get_source_segment(source, n) or ""

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 def _parse(source: str) -> ast.Module | None:
     try:
         return ast.parse(source)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # hostile code can nest too deep to parse
         return None
 
 

@@ -85,14 +85,38 @@ def find(lab: str, arguments: Sequence[str]) -> list[Submission]:
 def _defines(source: str, names: Sequence[str]) -> bool:
     try:
         tree = ast.parse(comment_out_magics(source)[0])
-    except SyntaxError:
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     bound = {name for node in tree.body for name in bound_names(node, imports=False)}
     return set(names) <= bound
 
 
+MAX_ANSWER_CHARACTERS = 100_000  # an answer cell is a few dozen lines; these bound the grader's own work
+MAX_ANSWER_LINES = 2000
+
+
+def text(value: object) -> str:
+    """``value`` as text that can be written as UTF-8 (a lone surrogate becomes U+FFFD)."""
+    value = value if isinstance(value, str) else ""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        value = value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return value
+
+
 def read_answers(lab: Lab, path: Path) -> Answers:
-    """The answer cells of the notebook at ``path``, magics commented out."""
+    """The answer cells of the notebook at ``path``, magics commented out.
+
+    Total: whatever the file holds, the result is answers, notes, or an error for this student.
+    """
+    try:
+        return _read_answers(lab, path)
+    except Exception as error:  # a notebook malformed in a way no check above foresaw
+        return Answers(error=f"{path.name} could not be read ({type(error).__name__}): is it a damaged .ipynb file?")
+
+
+def _read_answers(lab: Lab, path: Path) -> Answers:
     answers = Answers()
     try:
         notebook = read_notebook(path)
@@ -100,6 +124,8 @@ def read_answers(lab: Lab, path: Path) -> Answers:
         answers.error = str(error)
         return answers
     code_cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    for cell in code_cells:
+        cell.source = text(cell.source)
     for spec in lab.answers:
         cells = [cell for cell in code_cells if grade_id(cell) == spec.grade_id]
         if len(cells) > 1:
@@ -116,7 +142,15 @@ def read_answers(lab: Lab, path: Path) -> Answers:
                 f"{spec.grade_id}: found by the names it defines ({', '.join(spec.defines)}); its nbgrader metadata "
                 "is missing"
             )
-        source, removed = comment_out_magics(cells[-1].source)
+        source = cells[-1].source
+        if len(source) > MAX_ANSWER_CHARACTERS or source.count("\n") >= MAX_ANSWER_LINES:
+            answers.notes.append(
+                f"{spec.grade_id}: the cell has {source.count(chr(10)) + 1} lines and {len(source)} characters, over "
+                f"the {MAX_ANSWER_LINES} lines or {MAX_ANSWER_CHARACTERS} characters an answer may have, so it was "
+                "not graded"
+            )
+            continue
+        source, removed = comment_out_magics(source)
         answers.notes += [f"{spec.grade_id}: commented out `{line}`" for line in removed]
         answers.sources[spec.grade_id] = source
     return answers

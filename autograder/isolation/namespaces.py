@@ -30,6 +30,7 @@ from __future__ import annotations
 import os
 import resource
 import signal
+import socket
 from collections.abc import Callable
 from pathlib import Path
 
@@ -157,6 +158,7 @@ class Namespaces(Sandbox):
         step = "building the file system"
         try:
             rootfs.build(self.config.root, self.config.mountpoint, self.config.limits, uid, gid)
+            socket.sethostname("sandbox")  # its own UTS namespace: the host's name is not its business
             step = "setting resource limits"
             self._limit()
             step = "giving up privileges"

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import json
 import os
 import queue
+import re
 import select
 import signal
 import socket
@@ -32,6 +32,8 @@ from .backend import Sandbox
 from .limits import Limits
 from .measure import Facility, Subject, measure, missing
 from .protocol import (
+    Calls,
+    Crashed,
     FrameReader,
     Job,
     ProbeResult,
@@ -111,15 +113,17 @@ class WarmProcess:
         workdir: Path,
         enclosing: Sequence[str],
         private: Sequence[str],
+        forbidden: dict[str, tuple[str, ...]],
     ):
+        """``forbidden``: grade_id -> the built-ins that answer must not call (watched in every worker)."""
         self.sandbox = sandbox
         (workdir / "root").mkdir()
         (workdir / "home" / ".keras").mkdir(parents=True)
         package_dir = str(Path(__file__).resolve().parents[1])
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        # The configuration goes on the socket, not on the command line, which every worker could read
+        # as its own (/proc/1/cmdline): it names the course's private folders.
         config = {
-            "parent": os.getpid(),
-            "fd": child.fileno(),
             "backend": sandbox.name,
             "limits": limits.to_dict(),
             "mountpoint": str(workdir / "root"),
@@ -128,6 +132,7 @@ class WarmProcess:
             "enclosing": list(enclosing),
             "private": list(private),
             "preload": list(PRELOAD),
+            "forbidden": {gid: list(patterns) for gid, patterns in forbidden.items()},
         }
         boot = (
             f"import sys; sys.path.insert(0, {str(Path(package_dir).parent)!r}); "
@@ -136,7 +141,7 @@ class WarmProcess:
         self.log = workdir / "warm.log"
         with open(self.log, "wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-I", "-c", boot, json.dumps(config)],
+                [sys.executable, "-I", "-c", boot, str(os.getpid()), str(child.fileno())],
                 pass_fds=(child.fileno(),),
                 env=warm_environment(workdir / "home" / ".keras"),
                 cwd=workdir,
@@ -146,6 +151,7 @@ class WarmProcess:
             )
         child.close()
         self.socket = parent
+        send(self.socket, config)
         self.lock = threading.Lock()
         self.replies: dict[int, queue.Queue] = {}
         self.hello: queue.Queue = queue.Queue()
@@ -257,6 +263,8 @@ class WorkerRun:
     isolation: dict[str, Facility]
     seconds: float
     problem: str
+    # The forbidden built-ins each answer's code called; None when the worker did not say (it ended first).
+    calls: dict[str, list[str]] | None = None
 
 
 def _setup_failure(sandbox: type[Sandbox], frame: Any) -> SandboxFailure:
@@ -277,6 +285,7 @@ def run_worker(warm: WarmProcess, slot: int, job: Job, subject: Subject) -> Work
     spawned = warm.spawn(slot, deadline)
     results: dict[int, ProbeResult] = {}
     isolation: dict[str, Facility] = {}
+    calls: dict[str, list[str]] | None = None
     problem = ""
     try:
         reader = FrameReader(spawned.result_r, deadline, limits.result_bytes)
@@ -297,7 +306,15 @@ def run_worker(warm: WarmProcess, slot: int, job: Job, subject: Subject) -> Work
             write_before(spawned.job_w, job.to_bytes(), deadline)
             os.close(spawned.job_w)
             spawned.job_w = None
-            while (frame := reader.next()) is not None:
+            expected = len(job.probes) + 1  # every probe's result, then the calls
+            while len(results) + (calls is not None) < expected and (frame := reader.next()) is not None:
+                if isinstance(frame, Crashed):  # only the kind of error: the text is the student's to write
+                    kind = re.match(r"[A-Za-z_][A-Za-z0-9_.]{0,60}", frame.error)
+                    problem = f"the worker failed: {kind.group(0) if kind else 'an error'}"
+                    continue
+                if isinstance(frame, Calls):
+                    calls = frame.calls
+                    continue
                 if not isinstance(frame, ProbeResult) or frame.number >= len(job.probes) or frame.number in results:
                     raise ProtocolError("the worker sent a frame out of turn")
                 results[frame.number] = frame
@@ -305,14 +322,13 @@ def run_worker(warm: WarmProcess, slot: int, job: Job, subject: Subject) -> Work
             problem = f"stopped after {limits.timeout:g} s (an endless loop, or far too slow?)"
         except ProtocolError as error:
             problem = f"its results could not be read: {error}"
-        status = warm.wait_exit(spawned, 2.0) if not problem else None
-        if status is None and not problem:
-            problem = "it kept running after it had sent its results, and was stopped"
-        elif status:
-            problem = f"the worker ended abnormally (exit status {status}: a crash, or out of memory?)"
+        # Everything arrived (the worker is ended now: it has nothing left to do), or the pipe closed.
+        status = warm.wait_exit(spawned, 2.0) if reader.eof else None
+        if status:
+            problem = problem or f"the worker ended abnormally (exit status {status}: a crash, or out of memory?)"
     finally:
         spawned.kill()
         if warm.wait_exit(spawned, EXIT_SECONDS) is None and spawned.alive():
             problem = problem or "the worker could not be stopped"
         spawned.close()
-    return WorkerRun(results, isolation, time.monotonic() - start, problem)
+    return WorkerRun(results, isolation, time.monotonic() - start, problem, calls)

@@ -97,7 +97,22 @@ class ProbeResult:
     noise: str
 
 
-Frame = Ready | SetupFailed | ProbeResult
+@dataclass(frozen=True)
+class Crashed:
+    """The worker's own code failed after the job started (student code may have caused it, or sent this)."""
+
+    error: str
+
+
+@dataclass(frozen=True)
+class Calls:
+    """The forbidden built-ins each answer's own code called while it ran (by grade_id), sent last."""
+
+    calls: dict[str, list[str]]
+
+
+Frame = Ready | SetupFailed | ProbeResult | Crashed | Calls
+MAX_CALLS = 100  # names per answer
 
 
 def frame_bytes(frame: Frame) -> bytes:
@@ -105,6 +120,10 @@ def frame_bytes(frame: Frame) -> bytes:
         value: dict[str, Any] = {"kind": "ready"}
     elif isinstance(frame, SetupFailed):
         value = {"kind": "failed", "step": frame.step, "error": frame.error}
+    elif isinstance(frame, Calls):
+        value = {"kind": "calls", "calls": {gid: names[:MAX_CALLS] for gid, names in frame.calls.items()}}
+    elif isinstance(frame, Crashed):
+        value = {"kind": "crashed", "error": frame.error[:MAX_MESSAGE]}
     else:
         value = {"kind": "result", "number": frame.number, "ok": frame.ok, "observed": frame.observed}
         value |= {"message": frame.message[:MAX_MESSAGE], "noise": frame.noise[:MAX_MESSAGE]}
@@ -131,6 +150,13 @@ def parse_frame(payload: bytes) -> Frame:
         return Ready()
     if kind == "failed" and set(value) == {"kind", "step", "error"}:
         return SetupFailed(_text(value["step"], "step"), _text(value["error"], "error"))
+    if kind == "calls" and set(value) == {"kind", "calls"} and isinstance(value["calls"], dict):
+        calls = value["calls"]
+        if all(isinstance(names, list) and all(isinstance(n, str) for n in names) for names in calls.values()):
+            return Calls({gid: [n[:200] for n in names[:MAX_CALLS]] for gid, names in calls.items()})
+        raise ProtocolError("the worker sent calls that are not lists of names")
+    if kind == "crashed" and set(value) == {"kind", "error"}:
+        return Crashed(_text(value["error"], "error"))
     if kind == "result" and set(value) == {"kind", "number", "ok", "observed", "message", "noise"}:
         number, ok, observed = value["number"], value["ok"], value["observed"]
         if not (isinstance(number, int) and not isinstance(number, bool) and number >= 0):
@@ -230,7 +256,7 @@ def send(channel: socket.socket, message: dict[str, Any], fds: list[int] | None 
 
 def receive(channel: socket.socket, max_fds: int = 2) -> tuple[dict[str, Any] | None, list[int]]:
     """The next control message and its descriptors; (None, []) at end of file."""
-    data, fds, _, _ = socket.recv_fds(channel, MESSAGE_BYTES, max_fds)
+    data, fds, _, _ = socket.recv_fds(channel, MESSAGE_BYTES, max(max_fds, 1))
     if not data:
         for fd in fds:
             os.close(fd)

@@ -32,6 +32,7 @@ DEVICES = ("null", "zero", "full", "random", "urandom")
 SCRATCH = "/scratch"
 HOME = "/home/student"
 WRITABLE = (SCRATCH, "/tmp", "/dev/shm")  # with /proc and the device nodes, the only mounts that are not read-only
+RESERVED = ("/proc", "/dev", "/sys", SCRATCH, HOME)
 INODES = 65536  # files in each writable tmpfs
 
 
@@ -49,7 +50,11 @@ def _within(path: str, folder: str) -> bool:
 
 
 def refusal(path: str, enclosing: Sequence[str], private: Sequence[str]) -> str | None:
-    """Why ``path`` may not be bound (None when it may): it would show a private or enclosing folder."""
+    """Why ``path`` may not be bound (None when it may): it would show a private or enclosing folder,
+    or lie where the sandbox mounts its own."""
+    for folder in RESERVED:
+        if _within(path, folder):
+            return f"the sandbox has its own {folder}"
     for folder in enclosing:
         if _within(folder, path):
             return f"it holds {folder}"
@@ -134,12 +139,6 @@ def build(root: RootPlan, mountpoint: str, limits: Limits, uid: int, gid: int) -
     linux.mount(None, "/", None, linux.MS_REC | linux.MS_PRIVATE)
     linux.mount("tmpfs", mountpoint, "tmpfs", linux.MS_NOSUID | linux.MS_NODEV, "size=4m,nr_inodes=4096,mode=0755")
     new = Path(mountpoint)
-    for path in root.binds:
-        target = new / path.lstrip("/")
-        _make(target, path)
-        linux.bind_read_only(path, target)
-    for path, target in root.links:
-        (new / path.lstrip("/")).symlink_to(target)
     _etc(new, uid, gid)
     _dev(new, limits)
     (new / "proc").mkdir()
@@ -148,6 +147,13 @@ def build(root: RootPlan, mountpoint: str, limits: Limits, uid: int, gid: int) -
     _tmpfs(new / "tmp", limits.tmp_bytes)
     _tmpfs(new / SCRATCH.lstrip("/"), limits.scratch_bytes)
     (new / HOME.lstrip("/") / ".keras").mkdir(parents=True)
+    # The binds last: one below /tmp (a course copied there) lands inside the private /tmp, not under it.
+    for path in root.binds:
+        target = new / path.lstrip("/")
+        _make(target, path)
+        linux.bind_read_only(path, target)
+    for path, target in root.links:
+        (new / path.lstrip("/")).symlink_to(target)
     old = new / ".old"
     old.mkdir()
     linux.pivot_root(new, old)

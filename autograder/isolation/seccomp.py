@@ -4,9 +4,12 @@ The filter denies the system calls that could undo or look through the
 sandbox if anything else failed: mounting, entering or making namespaces,
 tracing or reading other processes, loading kernel code, keyrings, BPF, new
 file-system APIs, io_uring, and a parent-death signal cleared (it is how a
-worker dies with the grader). Every other call is allowed: the sandbox's
-boundary is the namespaces, the identity and the file system; this is the
-second wall.
+worker dies with the grader). It also keeps a worker to one process (threads
+only, no program started), so that its memory limit bounds all of it, and
+denies what reaches other processes of the same user (priorities, file locks
+and watches on the files every worker shares). Every other call is allowed:
+the sandbox's boundary is the namespaces, the identity and the file system;
+this is the second wall.
 
 libseccomp compiles the rules for this machine's architecture and kills a
 process that calls through another one (x32, 32-bit).
@@ -27,6 +30,8 @@ SCMP_CMP_EQ = 4
 SCMP_CMP_MASKED_EQ = 7
 
 PR_SET_PDEATHSIG = 1
+CLONE_THREAD = 0x00010000
+FCNTL_LOCKS = (5, 6, 7, 36, 37, 38)  # F_GETLK, F_SETLK, F_SETLKW and their open-file-description forms
 TIOCSTI = 0x5412  # push characters into a terminal's input
 TIOCLINUX = 0x541C
 
@@ -88,6 +93,25 @@ DENIED = (
     "adjtimex",
     "sethostname",
     "setdomainname",
+    # new processes and programs: a worker is one process (its threads share one address space, so
+    # RLIMIT_AS bounds its memory), and memory a file descriptor holds outside that space is refused
+    "fork",
+    "vfork",
+    "execve",
+    "execveat",
+    "memfd_create",
+    "memfd_secret",
+    # what reaches past its own processes to others of the same user: priorities, locks and watches
+    # on the read-only files every worker shares (a channel between two students graded side by side)
+    "setpriority",
+    "sched_setscheduler",
+    "sched_setparam",
+    "sched_setattr",
+    "ioprio_set",
+    "flock",
+    "inotify_init",
+    "inotify_init1",
+    "fanotify_init",
 )
 
 
@@ -100,6 +124,9 @@ def _rules() -> list[tuple[int, str, tuple[tuple[int, int, int, int], ...]]]:
     eperm = _errno(errno.EPERM)
     rules = [(eperm, name, ()) for name in DENIED]
     rules += [(eperm, "clone", ((0, SCMP_CMP_MASKED_EQ, flag, flag),)) for flag in linux.NAMESPACE_FLAGS]
+    # a clone that is not a thread is a new process
+    rules.append((eperm, "clone", ((0, SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0),)))
+    rules += [(eperm, "fcntl", ((1, SCMP_CMP_EQ, command, 0),)) for command in FCNTL_LOCKS]
     rules += [
         # glibc falls back to clone() when clone3() is missing; clone3's flags are in memory a filter cannot read
         (_errno(errno.ENOSYS), "clone3", ()),

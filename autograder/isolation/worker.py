@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Sequence
 from typing import Any
 
 from ..checks import Check, Verdict, resolve_probe
+from ..from_scratch_watch import Watch
 from ..notebooks import run_cells
 from ..runner import Answers, observe
-from .protocol import Job, ProbeResult, Ready, SetupFailed, frame_bytes, write_all
+from .protocol import Calls, Crashed, Job, ProbeResult, Ready, SetupFailed, frame_bytes, write_all
 
 IMPORTS = "imports"
 MAX_JOB_BYTES = 1 << 30
@@ -52,8 +54,10 @@ def _read_all(fd: int) -> bytes:
 class Worker:
     """The worker's side of its two pipes (see :class:`autograder.isolation.backend.WorkerBody`)."""
 
-    def __init__(self, job_fd: int, result_fd: int):
+    def __init__(self, job_fd: int, result_fd: int, watch: Watch | None = None, targets: Sequence = ()):
+        """``watch``: the lab's forbidden built-ins to watch, at the places ``targets`` lists."""
         self.job_fd, self.result_fd = job_fd, result_fd
+        self.watch, self.targets = watch, targets
 
     def keep_only_channels(self) -> None:
         devnull = os.open(os.devnull, os.O_RDWR)
@@ -72,10 +76,17 @@ class Worker:
         write_all(self.result_fd, frame_bytes(Ready()))
         job = Job.from_bytes(_read_all(self.job_fd))
         os.close(self.job_fd)
-        self.run(job)
+        try:
+            self.run(job)
+        except BaseException as error:  # the worker's own failure, after whatever the answers did
+            with contextlib.suppress(Exception):
+                write_all(self.result_fd, frame_bytes(Crashed(f"{type(error).__name__}: {error}")))
+            raise
 
     def run(self, job: Job) -> None:
         """Run the answers, then every probe, sending each result at once (student code runs here)."""
+        if self.watch is not None:
+            self.watch.install(self.targets)
         namespace: dict[str, Any] = {"__name__": "__main__"}
         errors = run_cells({IMPORTS: job.imports, **job.answers}, namespace)
         errors.pop(IMPORTS, None)
@@ -90,3 +101,5 @@ class Worker:
                 message = f"the answer returned something that cannot be graded ({error})"
                 data = frame_bytes(ProbeResult(number, False, {}, message, observation.noise))
             write_all(self.result_fd, data)
+        if self.watch is not None:
+            write_all(self.result_fd, frame_bytes(Calls(dict(self.watch.calls))))

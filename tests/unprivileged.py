@@ -1,0 +1,66 @@
+"""Running a command as an ordinary user (uid 65534, no capabilities) from a test that runs as root.
+
+The user is real: no capability, no group, uid 65534 in the machine's own user
+namespace, as an instructor on a shared server would be. Only its view of the
+file system is adjusted, in a private mount namespace: where a folder on the
+way to the Python installation cannot be traversed by others (``/root`` is
+0700 where pyenv installed Python), the folder is covered by an empty tmpfs
+and the one entry on the way is bound back, so that the interpreter can run.
+Nothing else of the folder is visible, and nothing changes outside that
+namespace.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import stat
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+UID = GID = 65534
+
+
+def _blocked(targets: Sequence[str]) -> dict[str, set[str]]:
+    """Folders others cannot traverse on the way to ``targets``: folder -> the entries needed in it."""
+    blocked: dict[str, set[str]] = {}
+    for target in targets:
+        parts = Path(os.path.realpath(target)).parts
+        for depth in range(1, len(parts) - 1):
+            folder = str(Path(*parts[:depth]))
+            if not os.stat(folder).st_mode & stat.S_IXOTH:
+                blocked.setdefault(folder, set()).add(parts[depth])
+    return blocked
+
+
+def available() -> str | None:
+    """Why a test cannot run a command as an ordinary user here (None when it can)."""
+    if os.geteuid() != 0:
+        return "the tests run as an ordinary user already: the unprivileged runs need root to set up"
+    if not os.path.isdir("/mnt"):
+        return "there is no /mnt to hold binds in"
+    for tool in ("unshare", "setpriv", "mount"):
+        if not any(os.access(Path(d) / tool, os.X_OK) for d in os.environ.get("PATH", "").split(":")):
+            return f"{tool} is not installed"
+    return None
+
+
+def command(argv: Sequence[str], env: dict[str, str]) -> list[str]:
+    """``argv`` as uid 65534 with no capabilities, in a mount namespace where the interpreter is reachable."""
+    targets = [sys.executable, sys.prefix, sys.base_prefix]
+    # /mnt, covered in this namespace only, holds the binds of the covered folders
+    lines = ["set -e", "hold=/mnt", "mount -t tmpfs -o mode=0700 autograder-test-hold /mnt"]
+    for number, (folder, entries) in enumerate(sorted(_blocked(targets).items())):
+        held = f'"$hold/{number}"'
+        lines += [f"mkdir {held}", f"mount --bind {shlex.quote(folder)} {held}"]
+        lines.append(f"mount -t tmpfs -o mode=0755 autograder-test {shlex.quote(folder)}")
+        for entry in sorted(entries):
+            inner = shlex.quote(f"{folder}/{entry}")
+            lines += [f"mkdir -p {inner}", f"mount --bind {held}/{shlex.quote(entry)} {inner}"]
+    assignments = [f"{key}={value}" for key, value in env.items()]
+    lines.append(
+        f"exec setpriv --reuid={UID} --regid={GID} --clear-groups --inh-caps=-all --bounding-set=-all "
+        f"env -i {shlex.join(assignments)} {shlex.join(argv)}"
+    )
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", "\n".join(lines)]
