@@ -46,7 +46,8 @@ from .runner import Answers as RunnerAnswers
 from .runner import Observation, check_seed, expected_of, keras_seed, verdict
 from .submissions import Submission, read_answers
 
-SANDBOX = "namespaces"  # the default backend; "none" is --unsafe-no-isolation
+SANDBOX = "auto"  # the first backend of AUTO this machine can have; "none" is --unsafe-no-isolation
+AUTO = ("namespaces", "landlock")
 # Folders of an nbgrader course that a worker must never see (with the solutions and the course's .git).
 COURSE_PRIVATE = (
     "solutions",
@@ -301,8 +302,9 @@ def _resolved(paths: Sequence[Path]) -> list[str]:
 class Grader:
     """Grades submissions of one lab in isolated workers, ``jobs`` at a time.
 
-    Refuses to start (SandboxFailure) where the sandbox cannot be built as its backend requires:
-    a worker with nothing to run is spawned and measured first.
+    ``sandbox`` is a backend's name, or ``"auto"``: the first of :data:`AUTO` this machine can have.
+    Refuses to start (SandboxFailure, saying what each backend lacks) where no sandbox can be built as
+    its backend requires: a worker with nothing to run is spawned and measured first.
     """
 
     def __init__(
@@ -318,18 +320,20 @@ class Grader:
         """``private``: more folders a worker must not see (the submissions'), besides the course's
         private folders and the output folder."""
         self.lab, self.root, self.out, self.jobs, self.limits = lab, root, out, jobs, limits
-        self.sandbox = backend(sandbox)
-        problem = self.sandbox.problem()
-        if problem:
-            raise SandboxFailure(problem)
+        candidates = [backend(name) for name in (AUTO if sandbox == SANDBOX else (sandbox,))]
+        reasons = [f"{c.name}: {c.problem()}" for c in candidates if c.problem()]
+        candidates = [c for c in candidates if not c.problem()]
+        if not candidates:
+            raise SandboxFailure("; ".join(reasons))
         self.workdir = Path(tempfile.mkdtemp(prefix="autograder-grader-"))
         home = Path(os.path.expanduser("~"))
-        enclosing = _resolved([root, home])
+        self.enclosing = _resolved([root, home])
         self.private = _resolved([root / name for name in COURSE_PRIVATE] + [out, self.workdir, *private])
+        self.forbidden = {spec.grade_id: spec.forbidden for spec in lab.answers}
+        self.sandbox = candidates[0]
         # The warm process starts now, in the background (a fresh interpreter importing NumPy, Keras and
         # TensorFlow) while this process computes the references: on two cores the two start-ups overlap.
-        forbidden = {spec.grade_id: spec.forbidden for spec in lab.answers}
-        self.warm = WarmProcess(self.sandbox, limits, self.workdir, enclosing, self.private, forbidden)
+        self.warm = self._warm(0)
         try:
             self.imports = cell_source(read_notebook(course.release_path(root, lab.name)), course.IMPORTS_CELL)
             with captured():
@@ -339,18 +343,37 @@ class Grader:
                 for p in self.prepared
                 if p.check.probe is not None
             )
-            hello = self.warm.ready()
-            self.subject = Subject(limits, tuple(self.private), tuple(enclosing), tuple(hello["binds"]))
             self.slots = list(range(jobs))
             self.slot_lock = threading.Lock()
-            # the canary: a worker that runs nothing, measured like every other one
-            run_worker(self.warm, 0, Job("", {}, ()), self.subject)
+            for number, candidate in enumerate(candidates):
+                if number:
+                    self.sandbox, self.warm = candidate, self._warm(number)
+                try:
+                    self._check_sandbox()
+                    break
+                except SandboxFailure as error:
+                    reasons.append(f"{candidate.name}: {error}")
+                    self.warm.close()
+            else:
+                raise SandboxFailure("; ".join(reasons))
         except BaseException:
             self.close()
             raise
 
+    def _warm(self, attempt: int) -> WarmProcess:
+        workdir = self.workdir / f"warm-{attempt}"
+        workdir.mkdir()
+        return WarmProcess(self.sandbox, self.limits, workdir, self.enclosing, self.private, self.forbidden)
+
+    def _check_sandbox(self) -> None:
+        """The canary: a worker that runs nothing, measured like every other one."""
+        hello = self.warm.ready()
+        self.subject = Subject(self.limits, tuple(self.private), tuple(self.enclosing), tuple(hello["binds"]))
+        run_worker(self.warm, 0, Job("", {}, ()), self.subject)
+
     def close(self) -> None:
-        self.warm.close()
+        if hasattr(self, "warm"):
+            self.warm.close()
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     def _run(self, sources: dict[str, str]) -> WorkerRun:

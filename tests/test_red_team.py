@@ -1,5 +1,6 @@
 """The red team: one class of hostile students (and honest classmates), graded by ``python -m autograder
-grade`` as root and as an ordinary user, each against a copy of the course.
+grade`` as root, as an ordinary user, and as root in a container (no CAP_SYS_ADMIN: the Landlock
+sandbox), each against a copy of the course.
 
 Every attack of ``red_team_attacks`` runs in one batch per identity, with the honest students last.
 The tests check effects, never mechanisms: what reached a student's result or feedback (the canaries
@@ -43,7 +44,7 @@ from autograder.notebooks import read_notebook, with_answers
 pytestmark = pytest.mark.slow
 
 LAB = "hyperparameter_search"
-IDENTITIES = ("root", "unprivileged")
+IDENTITIES = ("root", "unprivileged", "container")
 SECRET = "SECRET-"
 CANARIES = {
     "solutions": "SECRET-SOLUTIONS-CANARY",
@@ -156,7 +157,7 @@ def _write_class(batch: Batch) -> Path:
 def _grade(batch: Batch, folder: Path, env: dict[str, str]) -> tuple[int | None, str]:
     argv = [sys.executable, "-m", "autograder", "grade", LAB, str(folder), "--out", str(batch.out)]
     argv += ["--jobs", "1", "--timeout", "60"]
-    command = argv if batch.identity == "root" else unprivileged.command(argv, env)
+    command = argv if batch.identity == "root" else unprivileged.command(argv, env, batch.identity)
     try:
         done = subprocess.run(command, cwd=batch.course, env=env, capture_output=True, text=True, timeout=RUN_SECONDS)
     except subprocess.TimeoutExpired as expired:
@@ -206,7 +207,7 @@ def _run(batch: Batch) -> None:
     (batch.out / "instructor-notes.txt").write_text(CANARIES["output"] + "\n")
     shm = Path(f"/dev/shm/autograder-redteam-canary-{batch.token}")
     shm.write_text("the grader's shared memory\n")
-    if batch.identity != "root":
+    if batch.identity == "unprivileged":
         for path in [batch.out, home, shm, *batch.out.rglob("*"), *home.rglob("*")]:
             os.chown(path, unprivileged.UID, unprivileged.GID)
     subprocess.run(["chmod", "-R", "a+rX", str(batch.course), str(folder)], check=True)
@@ -275,7 +276,7 @@ def start_early() -> Batches:
 
 @pytest.fixture(scope="module", params=IDENTITIES)
 def batch(request) -> Batch:
-    if request.param == "unprivileged" and unprivileged.available():
+    if request.param != "root" and unprivileged.available():
         pytest.skip(unprivileged.available())
     found = started_early(__name__, start_early).get(request.param)
     assert not found.failure, f"the red team's set-up failed: {found.failure}"
@@ -399,5 +400,6 @@ def test_the_isolation_report_is_measured_and_complete(batch):
         isolation = result["environment"]["isolation"]
         assert wanted <= set(isolation), (student, isolation)
         assert all(text.startswith("enforced") for text in isolation.values()), (student, isolation)
-    identity = batch.results["z_reference"]["environment"]["isolation"]["identity"]
-    assert ("user namespace" in identity) == (batch.identity == "unprivileged"), identity
+    isolation = batch.results["z_reference"]["environment"]["isolation"]
+    assert ("user namespace" in isolation["identity"]) == (batch.identity == "unprivileged"), isolation
+    assert ("Landlock" in isolation["files"]) == (batch.identity == "container"), isolation

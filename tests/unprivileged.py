@@ -1,13 +1,17 @@
-"""Running a command as an ordinary user (uid 65534, no capabilities) from a test that runs as root.
+"""Running a command, from a test that runs as root, as the graders of other machines run.
 
-The user is real: no capability, no group, uid 65534 in the machine's own user
-namespace, as an instructor on a shared server would be. Only its view of the
-file system is adjusted, in a private mount namespace: where a folder on the
-way to the Python installation cannot be traversed by others (``/root`` is
-0700 where pyenv installed Python), the folder is covered by an empty tmpfs
-and the one entry on the way is bound back, so that the interpreter can run.
-Nothing else of the folder is visible, and nothing changes outside that
-namespace.
+- ``"unprivileged"``: an ordinary user (uid 65534, no capability, no group, in
+  the machine's own user namespace), as an instructor on a shared server;
+- ``"container"``: root without CAP_SYS_ADMIN, as in a Docker container with
+  its default profile (Gradescope's), where no namespace can be made.
+
+Only the view of the file system is adjusted, in a private mount namespace:
+where a folder on the way to the Python installation cannot be traversed by
+others (``/root`` is 0700 where pyenv installed Python), the folder is covered
+by an empty tmpfs and the one entry on the way is bound back, so that the
+interpreter can be read by others, as it can in a container image or from
+``/usr``. Nothing else of the folder is visible, and nothing changes outside
+that namespace.
 """
 
 from __future__ import annotations
@@ -46,8 +50,14 @@ def available() -> str | None:
     return None
 
 
-def command(argv: Sequence[str], env: dict[str, str]) -> list[str]:
-    """``argv`` as uid 65534 with no capabilities, in a mount namespace where the interpreter is reachable."""
+IDENTITIES = {
+    "unprivileged": f"--reuid={UID} --regid={GID} --clear-groups --inh-caps=-all --bounding-set=-all",
+    "container": "--inh-caps=-sys_admin --bounding-set=-sys_admin",
+}
+
+
+def command(argv: Sequence[str], env: dict[str, str], identity: str = "unprivileged") -> list[str]:
+    """``argv`` as ``identity`` (see the module docstring), where others can read the interpreter."""
     targets = [sys.executable, sys.prefix, sys.base_prefix]
     # /mnt, covered in this namespace only, holds the binds of the covered folders
     lines = ["set -e", "hold=/mnt", "mount -t tmpfs -o mode=0700 autograder-test-hold /mnt"]
@@ -60,7 +70,6 @@ def command(argv: Sequence[str], env: dict[str, str]) -> list[str]:
             lines += [f"mkdir -p {inner}", f"mount --bind {held}/{shlex.quote(entry)} {inner}"]
     assignments = [f"{key}={value}" for key, value in env.items()]
     lines.append(
-        f"exec setpriv --reuid={UID} --regid={GID} --clear-groups --inh-caps=-all --bounding-set=-all "
-        f"env -i {shlex.join(assignments)} {shlex.join(argv)}"
+        f"exec setpriv {IDENTITIES[identity]} env -i {shlex.join(assignments)} {shlex.join(argv)}"
     )
     return ["unshare", "--mount", "--propagation", "private", "sh", "-c", "\n".join(lines)]

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
 from .limits import Limits
+from .measure import Facility, Subject
 from .rootfs import RootPlan
 
 
@@ -30,8 +31,10 @@ class SandboxConfig:
 
     limits: Limits
     root: RootPlan
-    mountpoint: str  # an empty folder of the grader's, to mount each worker's root on
+    mountpoint: str  # an empty folder of the grader's, to mount each worker's root on (or hold its folder)
     uid_base: int  # a root grader runs worker slot k as uid uid_base + k
+    private: tuple[str, ...] = ()  # what a worker must not reach
+    enclosing: tuple[str, ...] = ()  # folders it may reach only the allow-listed parts of
 
 
 class WorkerBody(Protocol):
@@ -40,11 +43,15 @@ class WorkerBody(Protocol):
     def keep_only_channels(self) -> None:
         """Close every descriptor but the worker's own two pipes and its standard streams."""
 
+    def release(self) -> None:
+        """In the leader, once the isolated process has them: close its copies of the two pipes."""
+
     def failed(self, step: str, error: BaseException) -> None:
         """Tell the grader that isolating failed at ``step`` (no student code has run)."""
 
-    def serve(self) -> None:
-        """Say ready, take the job, run it (student code runs here), send the results."""
+    def serve(self, report: dict[str, str] | None = None) -> None:
+        """Say ready (with ``report``, what the worker checked of its own sandbox before any student
+        code), take the job, run it (student code runs here), send the results."""
 
 
 class Sandbox(abc.ABC):
@@ -67,6 +74,16 @@ class Sandbox(abc.ABC):
         """A sentence for the instructor when a worker's sandbox failed at ``step`` with ``error``."""
         return f"the sandbox could not be built ({step}: {error})"
 
+    @classmethod
+    def status(cls, code: int) -> str | None:
+        """What the leader's exit status ``code`` means, where it is this backend's own (None: a plain one)."""
+        return None
+
+    @classmethod
+    @abc.abstractmethod
+    def assess(cls, pid: int, subject: Subject, report: dict[str, str]) -> dict[str, Facility]:
+        """In the grader: the facilities of the ready worker ``pid`` (``report``: its own pre-student check)."""
+
     @abc.abstractmethod
     def run(self, slot: int, body: WorkerBody, announce: Callable[[int], None]) -> int:
         """In the leader: isolate a process, ``announce`` its PID, run ``body`` there; its exit status."""
@@ -81,7 +98,7 @@ def register(cls: type[Sandbox]) -> type[Sandbox]:
 
 
 def backend(name: str) -> type[Sandbox]:
-    from . import namespaces, unisolated  # noqa: F401 (each registers itself)
+    from . import landlocked, namespaces, unisolated  # noqa: F401 (each registers itself)
 
     if name not in BACKENDS:
         raise KeyError(f"no sandbox backend {name!r}; the backends are {sorted(BACKENDS)}")

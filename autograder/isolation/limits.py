@@ -19,7 +19,7 @@ class Limits:
 
     timeout: float = DEFAULT_TIMEOUT
     memory_bytes: int = 6 * 2**30
-    file_bytes: int = 256 * MiB
+    file_bytes: int = 128 * MiB  # each file (below the working folder's own cap)
     processes: int = 256
     open_files: int = 1024
     scratch_bytes: int = 256 * MiB  # the working folder

@@ -131,18 +131,16 @@ def _scratch(mounts: list[tuple[str, bool, str, str]], limits: Limits) -> Facili
     return Facility(True, "private tmpfs, each capped: " + ", ".join(shown))
 
 
-def measure(pid: int, subject: Subject) -> dict[str, Facility]:
-    """Every facility of the process ``pid``, as the kernel shows it to the grader."""
+def measure_process(pid: int, subject: Subject) -> dict[str, Facility]:
+    """What every backend is measured on: identity, capabilities, no_new_privs, seccomp and limits."""
     status = _status(pid)
-    mine, theirs = _namespaces("self"), _namespaces(pid)
-    own = {name: mine[name] != theirs[name] for name in NAMESPACES}
+    own_user = _namespaces("self")["user"] != _namespaces(pid)["user"]
     limits = _limits(pid)
-    mounts = _mounts(pid) if own["mnt"] else []
     uids = status.get("Uid", "0").split()
     report = {}
     if "0" in uids:
         report["identity"] = Facility(False, "it runs as root")
-    elif own["user"]:
+    elif own_user:
         report["identity"] = Facility(True, f"uid {uids[0]} outside, in a user namespace of its own")
     else:
         report["identity"] = Facility(True, f"uid {uids[0]}, which owns nothing")
@@ -152,13 +150,25 @@ def measure(pid: int, subject: Subject) -> dict[str, Facility]:
     report["no_new_privs"] = Facility(status.get("NoNewPrivs") == "1", "set: no program it starts gains privileges")
     filters = status.get("Seccomp_filters", "?")
     report["seccomp"] = Facility(
-        status.get("Seccomp") == "2", f"{filters} filter(s): mount, namespaces, ptrace, bpf, keyrings... denied"
+        status.get("Seccomp") == "2",
+        f"{filters} filter(s): no new process or program; mount, namespaces, ptrace, bpf, keyrings... denied",
     )
+    report["memory"] = _limit(limits, "Max address space", subject.limits.memory_bytes, "bytes")
+    report["file size"] = _limit(limits, "Max file size", subject.limits.file_bytes, "bytes")
+    report["open files"] = _limit(limits, "Max open files", subject.limits.open_files, "files")
+    report["threads"] = _limit(limits, "Max processes", subject.limits.processes, "threads")
+    return report
+
+
+def measure(pid: int, subject: Subject) -> dict[str, Facility]:
+    """Every facility of a worker of the namespaces backend, as the kernel shows it to the grader."""
+    report = measure_process(pid, subject)
+    status = _status(pid)
+    mine, theirs = _namespaces("self"), _namespaces(pid)
+    own = {name: mine[name] != theirs[name] for name in NAMESPACES}
+    mounts = _mounts(pid) if own["mnt"] else []
     pid_ns = own["pid"] and status.get("NSpid", "").split()[-1:] == ["1"]
-    processes = _limit(limits, "Max processes", subject.limits.processes, "processes and threads")
-    report["processes"] = Facility(
-        pid_ns and processes.enforced, f"PID 1 of its own PID namespace, all of it ends with it; {processes.detail}"
-    )
+    report["processes"] = Facility(pid_ns, "PID 1 of its own PID namespace: all of it ends with it")
     interfaces = []
     if own["net"]:
         lines = Path(f"/proc/{pid}/net/dev").read_text().splitlines()[2:]
@@ -168,9 +178,6 @@ def measure(pid: int, subject: Subject) -> dict[str, Facility]:
     )
     report["ipc"] = Facility(own["ipc"], "own IPC namespace")
     report["files"] = _files(pid, subject, mounts) if own["mnt"] else Facility(False, "no mount namespace")
-    report["memory"] = _limit(limits, "Max address space", subject.limits.memory_bytes, "bytes")
-    report["file size"] = _limit(limits, "Max file size", subject.limits.file_bytes, "bytes")
-    report["open files"] = _limit(limits, "Max open files", subject.limits.open_files, "files")
     report["scratch"] = _scratch(mounts, subject.limits) if mounts else Facility(False, "no private tmpfs")
     return report
 

@@ -36,6 +36,7 @@ from pathlib import Path
 
 from . import linux, rootfs, seccomp
 from .backend import Sandbox, WorkerBody, register
+from .measure import Facility, Subject, measure
 
 INNER_UID = INNER_GID = 1000  # an ordinary grader's worker, inside its user namespace
 SETUP_FAILED = 125
@@ -69,6 +70,25 @@ def userns_problem() -> str | None:
     return None
 
 
+CAP_SYS_ADMIN = 21
+ROOT_WITHOUT_SYS_ADMIN = (
+    "this root lacks CAP_SYS_ADMIN, as in a container: run the container with `--cap-add SYS_ADMIN "
+    "--security-opt seccomp=unconfined --security-opt apparmor=unconfined`, or grade as an ordinary user on a "
+    "machine that allows user namespaces"
+)
+
+
+def has_capability(number: int) -> bool:
+    """Whether this process holds capability ``number`` in its effective set."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("CapEff:"):
+                return bool(int(line.split()[1], 16) >> number & 1)
+    except (OSError, ValueError):
+        pass
+    return False
+
+
 def apparmor_restricts_userns() -> bool:
     """Whether AppArmor takes the capabilities of unprivileged user namespaces away (Ubuntu 23.10 and later)."""
     try:
@@ -94,6 +114,7 @@ class Namespaces(Sandbox):
         "seccomp",
         "files",
         "processes",
+        "threads",
         "network",
         "ipc",
         "memory",
@@ -103,23 +124,23 @@ class Namespaces(Sandbox):
     )
 
     @classmethod
+    def assess(cls, pid: int, subject: Subject, report: dict[str, str]) -> dict[str, Facility]:
+        return measure(pid, subject)
+
+    @classmethod
     def problem(cls) -> str | None:
-        if not hasattr(os, "unshare") and not Path("/proc/self/ns").is_dir():
+        if not Path("/proc/self/ns").is_dir():
             return "this sandbox needs Linux namespaces"
-        return userns_problem() if os.geteuid() != 0 else None
+        if os.geteuid() == 0:
+            return None if has_capability(CAP_SYS_ADMIN) else ROOT_WITHOUT_SYS_ADMIN
+        return userns_problem()
 
     @classmethod
     def advice(cls, step: str, error: str) -> str:
         said = f"{step} failed ({error})"
         denied = "Permission denied" in error or "Operation not permitted" in error
         if os.geteuid() == 0:
-            if step == "creating the namespaces" and denied:
-                return (
-                    f"{said}: this root lacks CAP_SYS_ADMIN, as in a container. Run the container with "
-                    "`--cap-add SYS_ADMIN --security-opt seccomp=unconfined --security-opt apparmor=unconfined`, "
-                    "or grade as an ordinary user on a machine that allows user namespaces"
-                )
-            return said
+            return f"{said}: {ROOT_WITHOUT_SYS_ADMIN}" if step == "creating the namespaces" and denied else said
         if step == "creating the namespaces":
             return f"{said}: {userns_problem() or 'this machine (or container) allows no user namespaces'}"
         if apparmor_restricts_userns() and denied:
@@ -152,6 +173,7 @@ class Namespaces(Sandbox):
         pid = os.fork()
         if pid:
             announce(pid)
+            body.release()
             _, status = os.waitpid(pid, 0)
             return os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status)
         body.keep_only_channels()
@@ -166,7 +188,7 @@ class Namespaces(Sandbox):
             linux.set_dumpable(True)  # so that the grader (its parent's parent) can measure it in /proc
             linux.set_parent_death_signal(signal.SIGKILL)
             step = "installing the seccomp filter"
-            seccomp.install()
+            seccomp.install(sockets=True)
             os.environ.update(ENVIRONMENT)
         except Exception as error:
             body.failed(step, error)

@@ -30,7 +30,7 @@ from typing import Any
 
 from .backend import Sandbox
 from .limits import Limits
-from .measure import Facility, Subject, measure, missing
+from .measure import Facility, Subject, missing
 from .protocol import (
     Calls,
     Crashed,
@@ -117,7 +117,11 @@ class WarmProcess:
     ):
         """``forbidden``: grade_id -> the built-ins that answer must not call (watched in every worker)."""
         self.sandbox = sandbox
-        (workdir / "root").mkdir()
+        # Others may pass through (not list) the folder on the way to a Landlock worker's own folder.
+        for folder in (workdir.parent, workdir):
+            folder.chmod(0o711)
+        (workdir / "root").mkdir(mode=0o711)
+        (workdir / "root").chmod(0o711)
         (workdir / "home" / ".keras").mkdir(parents=True)
         package_dir = str(Path(__file__).resolve().parents[1])
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -139,7 +143,7 @@ class WarmProcess:
             "from autograder.isolation.zygote import main; main()"
         )
         self.log = workdir / "warm.log"
-        with open(self.log, "wb") as log:
+        with open(os.open(self.log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-I", "-c", boot, str(os.getpid()), str(child.fileno())],
                 pass_fds=(child.fileno(),),
@@ -296,7 +300,7 @@ def run_worker(warm: WarmProcess, slot: int, job: Job, subject: Subject) -> Work
         if not isinstance(first, Ready):
             raise _setup_failure(warm.sandbox, first)
         if warm.sandbox.isolated and spawned.init is not None:
-            isolation = measure(spawned.init, subject)
+            isolation = warm.sandbox.assess(spawned.init, subject, first.report)
             if not spawned.alive():
                 raise SandboxFailure("the worker ended while its sandbox was measured")
             lacking = missing(isolation, warm.sandbox.required)
@@ -325,7 +329,10 @@ def run_worker(warm: WarmProcess, slot: int, job: Job, subject: Subject) -> Work
         # Everything arrived (the worker is ended now: it has nothing left to do), or the pipe closed.
         status = warm.wait_exit(spawned, 2.0) if reader.eof else None
         if status:
-            problem = problem or f"the worker ended abnormally (exit status {status}: a crash, or out of memory?)"
+            meaning = warm.sandbox.status(status)
+            problem = (
+                problem or meaning or f"the worker ended abnormally (exit status {status}: a crash, or out of memory?)"
+            )
     finally:
         spawned.kill()
         if warm.wait_exit(spawned, EXIT_SECONDS) is None and spawned.alive():

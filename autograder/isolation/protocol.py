@@ -20,7 +20,7 @@ import select
 import socket
 import struct
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import codec
@@ -75,7 +75,10 @@ class Job:
 
 @dataclass(frozen=True)
 class Ready:
-    """The sandbox is built and no student code has run: the grader may measure it."""
+    """The sandbox is built and no student code has run: the grader may measure it. ``report`` is what
+    the worker's own code checked of its sandbox (where the kernel shows the grader nothing)."""
+
+    report: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -117,7 +120,7 @@ MAX_CALLS = 100  # names per answer
 
 def frame_bytes(frame: Frame) -> bytes:
     if isinstance(frame, Ready):
-        value: dict[str, Any] = {"kind": "ready"}
+        value: dict[str, Any] = {"kind": "ready", "report": frame.report}
     elif isinstance(frame, SetupFailed):
         value = {"kind": "failed", "step": frame.step, "error": frame.error}
     elif isinstance(frame, Calls):
@@ -146,8 +149,10 @@ def parse_frame(payload: bytes) -> Frame:
     if not isinstance(value, dict):
         raise ProtocolError("the worker sent a frame that is not a dict")
     kind = value.get("kind")
-    if kind == "ready" and len(value) == 1:
-        return Ready()
+    if kind == "ready" and set(value) == {"kind", "report"} and isinstance(value["report"], dict):
+        report = value["report"]
+        if len(report) <= 100 and all(isinstance(v, str) for v in report.values()):
+            return Ready({k[:100]: v[:MAX_MESSAGE] for k, v in report.items()})
     if kind == "failed" and set(value) == {"kind", "step", "error"}:
         return SetupFailed(_text(value["step"], "step"), _text(value["error"], "error"))
     if kind == "calls" and set(value) == {"kind", "calls"} and isinstance(value["calls"], dict):

@@ -112,6 +112,24 @@ DENIED = (
     "inotify_init",
     "inotify_init1",
     "fanotify_init",
+    # System V and POSIX message queues, semaphores and shared memory, which a namespace may not cover
+    "shmget",
+    "shmat",
+    "shmctl",
+    "semget",
+    "semop",
+    "semtimedop",
+    "semctl",
+    "msgget",
+    "msgsnd",
+    "msgrcv",
+    "msgctl",
+    "mq_open",
+    "mq_unlink",
+    "mq_timedsend",
+    "mq_timedreceive",
+    "mq_notify",
+    "mq_getsetattr",
 )
 
 
@@ -119,10 +137,14 @@ def _errno(value: int) -> int:
     return 0x00050000 | (value & 0xFFFF)  # SCMP_ACT_ERRNO(value)
 
 
-def _rules() -> list[tuple[int, str, tuple[tuple[int, int, int, int], ...]]]:
+def _rules(sockets: bool) -> list[tuple[int, str, tuple[tuple[int, int, int, int], ...]]]:
     """(action, syscall, comparisons) for every rule; a call matching any rule gets its action."""
     eperm = _errno(errno.EPERM)
     rules = [(eperm, name, ()) for name in DENIED]
+    if sockets:  # Unix sockets only: no network, even where the machine gave no network namespace
+        rules.append((_errno(errno.EAFNOSUPPORT), "socket", ((0, SCMP_CMP_NE, socket.AF_UNIX, 0),)))
+    else:  # socket pairs only: a Unix socket of the host's could be reached
+        rules.append((_errno(errno.EACCES), "socket", ()))
     rules += [(eperm, "clone", ((0, SCMP_CMP_MASKED_EQ, flag, flag),)) for flag in linux.NAMESPACE_FLAGS]
     # a clone that is not a thread is a new process
     rules.append((eperm, "clone", ((0, SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0),)))
@@ -131,18 +153,18 @@ def _rules() -> list[tuple[int, str, tuple[tuple[int, int, int, int], ...]]]:
         # glibc falls back to clone() when clone3() is missing; clone3's flags are in memory a filter cannot read
         (_errno(errno.ENOSYS), "clone3", ()),
         (eperm, "prctl", ((0, SCMP_CMP_EQ, PR_SET_PDEATHSIG, 0),)),
-        # Unix sockets only: no network, even where the machine gave no network namespace
-        (_errno(errno.EAFNOSUPPORT), "socket", ((0, SCMP_CMP_NE, socket.AF_UNIX, 0),)),
         (eperm, "ioctl", ((1, SCMP_CMP_EQ, TIOCSTI, 0),)),
         (eperm, "ioctl", ((1, SCMP_CMP_EQ, TIOCLINUX, 0),)),
     ]
     return rules
 
 
-def install() -> int:
+def install(sockets: bool) -> int:
     """Load the filter into this process (and every process it starts); returns how many rules it has.
 
-    Sets no_new_privs first, as the kernel requires of a process without CAP_SYS_ADMIN.
+    ``sockets``: whether Unix sockets may be made (in a network namespace of its own they reach nothing
+    outside; without one, only socket pairs are allowed). Sets no_new_privs first, as the kernel requires
+    of a process without CAP_SYS_ADMIN.
     """
     lib = library()
     context = lib.seccomp_init(SCMP_ACT_ALLOW)
@@ -150,7 +172,7 @@ def install() -> int:
         raise SeccompUnavailable("seccomp_init failed")
     try:
         count = 0
-        for action, name, comparisons in _rules():
+        for action, name, comparisons in _rules(sockets):
             number = syscall_number(name)
             if number < 0:  # not a system call of this architecture
                 continue

@@ -67,13 +67,18 @@ class Worker:
         for low, high in zip(keep, [*keep[1:], None], strict=True):
             os.closerange(low + 1, high if high is not None else os.sysconf("SC_OPEN_MAX"))
 
+    def release(self) -> None:
+        for fd in (self.job_fd, self.result_fd):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
     def failed(self, step: str, error: BaseException) -> None:
         with contextlib.suppress(OSError):
             write_all(self.result_fd, frame_bytes(SetupFailed(step, f"{type(error).__name__}: {error}")))
 
-    def serve(self) -> None:
+    def serve(self, report: dict[str, str] | None = None) -> None:
         _one_thread()
-        write_all(self.result_fd, frame_bytes(Ready()))
+        write_all(self.result_fd, frame_bytes(Ready(report or {})))
         job = Job.from_bytes(_read_all(self.job_fd))
         os.close(self.job_fd)
         try:

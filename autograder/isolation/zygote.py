@@ -43,7 +43,12 @@ class Zygote:
         self.control = control
         root = rootfs.plan(config["package_dir"], config["enclosing"], config["private"])
         sandbox_config = SandboxConfig(
-            Limits.from_dict(config["limits"]), root, config["mountpoint"], config["uid_base"]
+            Limits.from_dict(config["limits"]),
+            root,
+            config["mountpoint"],
+            config["uid_base"],
+            tuple(config["private"]),
+            tuple(config["enclosing"]),
         )
         self.sandbox = backend(config["backend"])(sandbox_config)
         # the lab's forbidden built-ins, found once here (a scan of every module): a worker only replaces them
