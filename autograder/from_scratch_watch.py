@@ -7,16 +7,20 @@ the worker, before any student code runs, watches every forbidden built-in
 of the lab wherever a module holds it: a function is replaced by a wrapper in
 each module that holds it (and in each module imported later that matches a
 pattern), a class has its ``__init__`` wrapped in place, any other callable
-object (a scipy distribution) is replaced by a thin proxy. A watched built-in
-records a call when the code that made it is an answer's own (a frame of the
-answer's cell, reached without passing through library code), and the call
-counts against that answer only when the built-in is on that answer's list.
+object (a scipy distribution) is replaced by a thin proxy. Module-level dicts
+that hold one (registries: ``keras.activations.get('softmax')``) hold the
+watched one instead. A watched built-in records a call when an answer's own
+code led to it (a frame of the answer's cell up the stack, through library
+code but not past this package's checks), and the call counts against that
+answer only when the built-in is on that answer's list; an answer that *is* a
+forbidden built-in (``softmax = vars(ops)['soft' + 'max']``) counts too.
 
 The worker sends what it recorded to the grader, whose from-scratch check
-fails an answer that called a forbidden built-in. This runs in the student's
-process, so a student set on defeating it can (by finding and undoing the
-wrappers); it catches a lookup by a computed name, which is what the source
-check cannot see. nbgrader's in-kernel grading keeps to the source check.
+fails an answer that called a forbidden built-in, or whose worker never said.
+This runs in the student's process, so a student set on defeating it can (by
+finding and undoing the wrappers, or by calling from a thread of its own);
+it catches a lookup by a computed name, which is what the source check cannot
+see. nbgrader's in-kernel grading keeps to the source check.
 """
 
 from __future__ import annotations
@@ -37,8 +41,7 @@ from typing import Any
 from .from_scratch import normalise
 
 _PACKAGE_DIR = os.path.realpath(os.path.dirname(__file__))
-_LIBRARY_DIRS = tuple({os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)})
-_DEPTH = 64  # frames looked at above a call
+_DEPTH = 200  # frames looked at above a call
 
 
 def _module_prefix(pattern: str) -> str:
@@ -70,17 +73,31 @@ def matches(module: types.ModuleType, prefixes: Sequence[str], matcher: re.Patte
     return found
 
 
-def targets(forbidden: Mapping[str, Sequence[str]]) -> list[tuple[str, str, str]]:
-    """(module, attribute, dotted name) of every forbidden built-in held by a module loaded now."""
+Target = tuple[str, str, Any, str]  # (module, attribute, key in that attribute's dict or None, dotted name)
+_REGISTRY_SIZE = 10_000  # a module-level dict longer than this is no registry of functions
+
+
+def targets(forbidden: Mapping[str, Sequence[str]]) -> list[Target]:
+    """Every place a module loaded now holds a forbidden built-in: its attributes, and the values of its
+    module-level dicts (registries such as ``keras.activations.get``'s, which find a function by a string)."""
     patterns = tuple({p for answers in forbidden.values() for p in answers})
     prefixes = tuple({_module_prefix(p) for p in patterns})
     matcher = _matcher(patterns)
-    return [
-        (module.__name__, attribute, dotted)
-        for module in list(sys.modules.values())
-        if isinstance(module, types.ModuleType)
-        for attribute, dotted in matches(module, prefixes, matcher)
-    ]
+    modules = [m for m in list(sys.modules.values()) if isinstance(m, types.ModuleType)]
+    found: list[Target] = []
+    names: dict[int, str] = {}  # id of a forbidden object -> its dotted name
+    for module in modules:
+        for attribute, dotted in matches(module, prefixes, matcher):
+            found.append((module.__name__, attribute, None, dotted))
+            names.setdefault(id(vars(module)[attribute]), dotted)
+    for module in modules:
+        name = getattr(module, "__name__", None)
+        if not isinstance(name, str) or not any(name == p or name.startswith(p + ".") for p in prefixes):
+            continue
+        for attribute, value in list(vars(module).items()):
+            if type(value) is dict and 0 < len(value) <= _REGISTRY_SIZE:
+                found += [(name, attribute, k, names[id(v)]) for k, v in list(value.items()) if id(v) in names]
+    return found
 
 
 class Watch:
@@ -98,33 +115,37 @@ class Watch:
         self.cells = {f"<{gid}>": gid for gid in self.forbidden}
         self.calls: dict[str, list[str]] = {}
         self.wrapped: dict[int, Any] = {}  # id of the original -> what replaces it
+        self.names: dict[int, str] = {}  # id of an original or of its replacement -> its dotted name
         self.keep: list[Any] = []  # the originals, so that their ids stay theirs
 
     # ------------------------------------------------------------------ recording
     def _answer(self, frame: types.FrameType | None) -> str | None:
-        """The answer whose cell made the call: the first frame up that is an answer's cell, if no
-        library frame comes first (a library's own use of a built-in is not the answer's)."""
+        """The answer whose code led to the call: the first frame up that is an answer's cell, through
+        library code (``keras.layers.Activation('softmax')`` calls the softmax for the answer), but not
+        past this package (the checks call the answers; what called the checks is not an answer)."""
         for _ in range(_DEPTH):
             if frame is None:
                 return None
             name = frame.f_code.co_filename
             if name in self.cells:
                 return self.cells[name]
-            if name.startswith("<"):
-                if ":" in name or name.startswith("<frozen"):
-                    return None  # a reference's cell, or the import system
-            else:
-                path = os.path.realpath(name)
-                if path.startswith(_PACKAGE_DIR) or path.startswith(_LIBRARY_DIRS):
-                    return None
+            if not name.startswith("<") and os.path.realpath(name).startswith(_PACKAGE_DIR):
+                return None
             frame = frame.f_back
         return None
 
+    def watched(self, value: Any) -> str | None:
+        """The dotted name of ``value`` when it is a forbidden built-in (or what replaced one), else None."""
+        return self.names.get(id(value))
+
     def note(self, dotted: str, frame: types.FrameType | None) -> None:
         answer = self._answer(frame)
-        if answer is None:
-            return
-        if any(fnmatchcase(dotted, pattern) for pattern in self.forbidden[answer]):
+        if answer is not None:
+            self.record(answer, dotted)
+
+    def record(self, answer: str, dotted: str) -> None:
+        """That ``answer`` used ``dotted``, if that is on its list."""
+        if any(fnmatchcase(dotted, pattern) for pattern in self.forbidden.get(answer, ())):
             called = self.calls.setdefault(answer, [])
             if dotted not in called:
                 called.append(dotted)
@@ -161,32 +182,40 @@ class Watch:
             replacement = _Proxy(target, dotted, self)
         else:
             return None
+        if getattr(replacement, "__wrapped__", None) is target:
+            del replacement.__wrapped__  # inspect.unwrap would hand the original back
         self.wrapped[id(target)] = replacement
-        self.keep.append(target)
+        self.names[id(target)] = self.names[id(replacement)] = dotted
+        self.keep += [target, replacement]
         return replacement
 
-    def _replace(self, module: types.ModuleType, attribute: str, dotted: str) -> None:
-        value = vars(module).get(attribute)
+    def _replace(self, module: types.ModuleType, attribute: str, dotted: str, key: Any = None) -> None:
+        holder = vars(module).get(attribute)
+        value = holder if key is None else holder.get(key) if type(holder) is dict else None  # a registry's item
         replacement = None if value is None else self._replacement(value, dotted)
-        if replacement is not None and replacement is not value:
-            with contextlib.suppress(AttributeError, TypeError):
+        if replacement is None or replacement is value:
+            return
+        with contextlib.suppress(AttributeError, TypeError):
+            if key is None:
                 setattr(module, attribute, replacement)
+            else:
+                holder[key] = replacement
 
     def wrap_module(self, module: types.ModuleType) -> None:
         for attribute, dotted in matches(module, self.prefixes, self.matcher):
             self._replace(module, attribute, dotted)
 
-    def install(self, found: Sequence[tuple[str, str, str]] | None = None) -> None:
+    def install(self, found: Sequence[Target] | None = None) -> None:
         """Watch the forbidden built-ins of every module loaded now and of every one loaded later.
 
         ``found`` is :func:`targets` computed earlier (the warm process scans once; a worker only replaces).
         """
         if not self.forbidden:
             return
-        for module_name, attribute, dotted in targets(self.forbidden) if found is None else found:
+        for module_name, attribute, key, dotted in targets(self.forbidden) if found is None else found:
             module = sys.modules.get(module_name)
             if isinstance(module, types.ModuleType):
-                self._replace(module, attribute, dotted)
+                self._replace(module, attribute, dotted, key)
         sys.meta_path.insert(0, _ImportWatch(self))
 
 

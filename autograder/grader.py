@@ -202,10 +202,10 @@ def judge_submission(
 def write_atomically(path: Path, text: str) -> None:
     """Write ``text`` (UTF-8) to ``path`` through a ``.partial`` file: a reader never sees half a file.
 
-    A lone surrogate (a student's message can carry one) is written as U+FFFD rather than failing.
+    A lone surrogate (a student's message can carry one) is written as "?" rather than failing.
     """
     partial = path.with_name(path.name + ".partial")
-    partial.write_bytes(text.encode("utf-8", "surrogatepass").decode("utf-8", "replace").encode("utf-8"))
+    partial.write_bytes(text.encode("utf-8", "replace"))
     os.replace(partial, path)
 
 

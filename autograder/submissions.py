@@ -96,13 +96,9 @@ MAX_ANSWER_LINES = 2000
 
 
 def text(value: object) -> str:
-    """``value`` as text that can be written as UTF-8 (a lone surrogate becomes U+FFFD)."""
+    """``value`` as text that can be written as UTF-8 (a lone surrogate becomes "?")."""
     value = value if isinstance(value, str) else ""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        value = value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-    return value
+    return value.encode("utf-8", "replace").decode("utf-8")
 
 
 def read_answers(lab: Lab, path: Path) -> Answers:

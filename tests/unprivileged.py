@@ -3,7 +3,10 @@
 - ``"unprivileged"``: an ordinary user (uid 65534, no capability, no group, in
   the machine's own user namespace), as an instructor on a shared server;
 - ``"container"``: root without CAP_SYS_ADMIN, as in a Docker container with
-  its default profile (Gradescope's), where no namespace can be made.
+  its default profile (Gradescope's), where no namespace can be made;
+- ``"no-userns"``: an ordinary user on a machine that switched user namespaces
+  off (``user.max_user_namespaces = 0``, set in a user namespace of its own,
+  so that the machine's setting is untouched).
 
 Only the view of the file system is adjusted, in a private mount namespace:
 where a folder on the way to the Python installation cannot be traversed by
@@ -54,6 +57,35 @@ IDENTITIES = {
     "unprivileged": f"--reuid={UID} --regid={GID} --clear-groups --inh-caps=-all --bounding-set=-all",
     "container": "--inh-caps=-sys_admin --bounding-set=-sys_admin",
 }
+# no-userns: real root makes a user namespace mapping root and uid 65534 to themselves, where the
+# ucount limit user.max_user_namespaces is set to 0 (its own and its descendants'), then becomes 65534
+# with no capability and runs the command.
+NO_USERNS = """
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+ready, go = os.pipe(), os.pipe()
+child = os.fork()
+if child == 0:
+    if libc.unshare(0x10000000) != 0:
+        sys.exit("unshare failed")
+    os.write(ready[1], b"1")
+    os.read(go[0], 1)
+    with open("/proc/sys/user/max_user_namespaces", "w") as handle:
+        handle.write("0")
+    os.setgroups([])
+    os.setresgid(65534, 65534, 65534)
+    os.setresuid(65534, 65534, 65534)
+    environment = dict(arg.split("=", 1) for arg in sys.argv[1:sys.argv.index("--")])
+    command = sys.argv[sys.argv.index("--") + 1:]
+    os.execve(command[0], command, environment)
+os.read(ready[0], 1)
+for name, text in (("uid_map", "0 0 1\\n65534 65534 1\\n"), ("gid_map", "0 0 1\\n65534 65534 1\\n")):
+    with open(f"/proc/{child}/{name}", "w") as handle:
+        handle.write(text)
+os.write(go[1], b"1")
+_, status = os.waitpid(child, 0)
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
 
 
 def command(argv: Sequence[str], env: dict[str, str], identity: str = "unprivileged") -> list[str]:
@@ -69,7 +101,9 @@ def command(argv: Sequence[str], env: dict[str, str], identity: str = "unprivile
             inner = shlex.quote(f"{folder}/{entry}")
             lines += [f"mkdir -p {inner}", f"mount --bind {held}/{shlex.quote(entry)} {inner}"]
     assignments = [f"{key}={value}" for key, value in env.items()]
-    lines.append(
-        f"exec setpriv {IDENTITIES[identity]} env -i {shlex.join(assignments)} {shlex.join(argv)}"
-    )
+    if identity == "no-userns":
+        launcher = f"{shlex.quote(sys.executable)} -c {shlex.quote(NO_USERNS)}"
+        lines.append(f"exec {launcher} {shlex.join(assignments)} -- {shlex.join(argv)}")
+    else:
+        lines.append(f"exec setpriv {IDENTITIES[identity]} env -i {shlex.join(assignments)} {shlex.join(argv)}")
     return ["unshare", "--mount", "--propagation", "private", "sh", "-c", "\n".join(lines)]

@@ -135,9 +135,10 @@ def frame_bytes(frame: Frame) -> bytes:
 
 
 def _text(value: Any, what: str) -> str:
+    """Worker text, cut to size, a lone surrogate (valid JSON, invalid UTF-8) made "?"."""
     if not isinstance(value, str):
         raise ProtocolError(f"the worker sent a {what} that is not text")
-    return value[:MAX_MESSAGE]
+    return value[:MAX_MESSAGE].encode("utf-8", "replace").decode("utf-8")
 
 
 def parse_frame(payload: bytes) -> Frame:
@@ -230,7 +231,7 @@ class FrameReader:
                 continue
             self.received += len(chunk)
             if self.received > self.budget:
-                raise ProtocolError(f"the worker sent more than {self.budget // 2**20} MB of results")
+                raise ProtocolError(f"the worker sent more than {self.budget / 2**20:g} MB of results")
             self.buffer += chunk
         return True
 
