@@ -295,6 +295,22 @@ def error_result(student_id: str, lab: Lab, message: str) -> LabResult:
     return LabResult(student_id, lab.name, (), (message,), {"grader": f"autograder {__version__}"})
 
 
+WORKDIR_PREFIX = "autograder-grader-"
+
+
+def remove_stale_workdirs() -> None:
+    """Remove the work folders of graders that were killed (``kill -9`` leaves them): one of ours, in the
+    temporary folder, whose grader process no longer exists."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{WORKDIR_PREFIX}*-*"):
+        pid = folder.name[len(WORKDIR_PREFIX) :].split("-")[0]
+        try:
+            if not pid.isdigit() or folder.stat().st_uid != os.geteuid() or Path(f"/proc/{pid}").exists():
+                continue
+        except OSError:
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def _resolved(paths: Sequence[Path]) -> list[str]:
     return sorted({str(p.resolve()) for p in paths})
 
@@ -325,7 +341,8 @@ class Grader:
         candidates = [c for c in candidates if not c.problem()]
         if not candidates:
             raise SandboxFailure("; ".join(reasons))
-        self.workdir = Path(tempfile.mkdtemp(prefix="autograder-grader-"))
+        remove_stale_workdirs()
+        self.workdir = Path(tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-"))
         home = Path(os.path.expanduser("~"))
         self.enclosing = _resolved([root, home])
         self.private = _resolved([root / name for name in COURSE_PRIVATE] + [out, self.workdir, *private])

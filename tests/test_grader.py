@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -267,7 +268,7 @@ def test_results_say_how_they_were_obtained(batch):
 
 def test_a_killed_run_resumes_without_loss_or_duplicates(tmp_path):
     """After kill -9 of the grader mid-batch, is no worker left running, and does a rerun grade each
-    student exactly once?"""
+    student exactly once (and remove the killed grader's work folder)?"""
     lab = "hyperparameter_search"  # the quickest lab to grade: the kill, not the checks, is tested here
     marker = f"agkill{os.getpid() % 10**8}"  # a process name (at most 15 characters)
     # student1 is still running when the grader is killed: it names its process and sleeps (a worker may
@@ -305,8 +306,11 @@ def test_a_killed_run_resumes_without_loss_or_duplicates(tmp_path):
             break
         time.sleep(0.25)
     assert not survivors, f"processes outlived the killed grader: {survivors}"
+    left = list(Path(tempfile.gettempdir()).glob(f"autograder-grader-{run.pid}-*"))
+    assert left, "the killed grader's work folder was expected to be left behind"
     rerun = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stderr
+    assert not any(folder.exists() for folder in left), "the next grader did not remove the killed one's folder"
     assert "1 already graded" in rerun.stdout
     rows = (out / "grades.csv").read_text().strip().splitlines()[1:]
     assert sorted(row.split(",")[0] for row in rows) == [f"student{n}" for n in range(4)]

@@ -147,8 +147,9 @@ def _write_class(batch: Batch) -> Path:
     shm = f"autograder-redteam-canary-{batch.token}"
     for student, attack in red_team_attacks.ATTACKS.items():
         students[student] = {**reference, "sample_log_uniform": red_team_attacks.answer_cell(attack, batch.token, shm)}
-    for student, code in red_team_attacks.EVASIONS.items():
-        students[student] = {**reference, "sample_log_uniform": code}
+    if batch.identity != "container":  # the watch is the worker's own code, the same in every sandbox
+        for student, code in red_team_attacks.EVASIONS.items():
+            students[student] = {**reference, "sample_log_uniform": code}
     for student, sources in students.items():
         nbformat.write(with_answers(released, sources), folder / f"{student}.ipynb")
     return folder
@@ -229,6 +230,8 @@ def _run(batch: Batch) -> None:
         batch.left_behind = [str(p) for p in _markers(batch.token) if p.exists()]
         after = _digests(batch.course, folder, home)
         batch.changed = sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
+        if batch.identity == "container":
+            return  # the ledger is the grader's own code: the resumed run is shown as root and as an ordinary user
         # Someone else's file in the output folder: a resumed run must grade that student again.
         target = batch.out / "z_linear_scale.json"
         forged = json.loads(target.read_text()) if target.is_file() else {"student_id": "z_linear_scale"}
@@ -355,6 +358,8 @@ def test_forged_results_and_reports_change_nothing(batch, in_process):
 def test_a_resumed_run_trusts_only_what_the_grader_wrote(batch, in_process):
     """Class 3: after the test forges z_linear_scale's JSON (full marks), does a resumed run grade that
     student again, and keep every other row as the first run wrote it?"""
+    if batch.identity == "container":
+        pytest.skip("shown as root and as an ordinary user: the ledger does not depend on the sandbox")
     assert batch.resumed_returncode == 0, batch.resumed_stderr
     real = sum(in_process["z_linear_scale"].values())
     assert float(batch.resumed_rows.get("z_linear_scale", [0, 0, -1])[2]) == real
@@ -387,6 +392,8 @@ def test_resources_are_capped_and_no_process_is_left(batch):
 def test_dynamic_lookups_of_a_forbidden_builtin_are_caught(batch, student):
     """Class 5: does a sampler that reaches scipy.stats.loguniform by a computed name fail
     "implemented from scratch", with a message naming the built-in?"""
+    if batch.identity == "container":
+        pytest.skip("shown as root and as an ordinary user: the watch does not depend on the sandbox")
     cell = next(c for c in batch.results[student]["cells"] if c["grade_id"] == "test_sample_log_uniform")
     check = next(c for c in cell["checks"] if c["name"] == "implemented from scratch")
     assert not check["passed"] and check["points"] == 0, check["message"]

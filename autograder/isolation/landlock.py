@@ -1,8 +1,8 @@
 """Linux Landlock through ctypes: a process restricts its own file-system (and TCP, and scope) access.
 
-Landlock needs no privilege and survives in the containers that allow no
-namespace (Docker's default seccomp profile allows its three calls since
-Docker 23). A ruleset names every access right this kernel knows as
+Landlock needs no privilege and works in the containers that allow no
+namespace (Docker's default seccomp profile has allowed its three calls since
+2022, moby/moby#43199). A ruleset names every access right this kernel knows as
 *handled*; the rules grant some back beneath given paths; once the process
 restricts itself, every handled access outside the rules is refused, for it
 and every thread and process it starts, for good. ``abi()`` says what the
