@@ -362,6 +362,11 @@ class Grader:
             )
             self.slots = list(range(jobs))
             self.slot_lock = threading.Lock()
+            import keras  # imported by now (the references); the warm process guessed its backend without it
+
+            if keras.backend.backend() != self.warm.backend:
+                self.warm.close()
+                self.warm = self._warm(len(candidates))
             for number, candidate in enumerate(candidates):
                 if number:
                     self.sandbox, self.warm = candidate, self._warm(number)

@@ -230,8 +230,8 @@ def _run(batch: Batch) -> None:
         batch.left_behind = [str(p) for p in _markers(batch.token) if p.exists()]
         after = _digests(batch.course, folder, home)
         batch.changed = sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
-        if batch.identity == "container":
-            return  # the ledger is the grader's own code: the resumed run is shown as root and as an ordinary user
+        if batch.identity != "root":
+            return  # the ledger is the grader's own code, the same for every identity: a resumed run as root shows it
         # Someone else's file in the output folder: a resumed run must grade that student again.
         target = batch.out / "z_linear_scale.json"
         forged = json.loads(target.read_text()) if target.is_file() else {"student_id": "z_linear_scale"}
@@ -358,8 +358,8 @@ def test_forged_results_and_reports_change_nothing(batch, in_process):
 def test_a_resumed_run_trusts_only_what_the_grader_wrote(batch, in_process):
     """Class 3: after the test forges z_linear_scale's JSON (full marks), does a resumed run grade that
     student again, and keep every other row as the first run wrote it?"""
-    if batch.identity == "container":
-        pytest.skip("shown as root and as an ordinary user: the ledger does not depend on the sandbox")
+    if batch.identity != "root":
+        pytest.skip("shown as root: the ledger does not depend on the sandbox (and no worker reaches --out)")
     assert batch.resumed_returncode == 0, batch.resumed_stderr
     real = sum(in_process["z_linear_scale"].values())
     assert float(batch.resumed_rows.get("z_linear_scale", [0, 0, -1])[2]) == real

@@ -32,6 +32,8 @@ import os
 import resource
 import shutil
 import signal
+import stat
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -57,6 +59,22 @@ def _size(folder: Path) -> int:
             except OSError:
                 continue
     return total
+
+
+def hidden_from_others(paths: list[str]) -> str | None:
+    """The first folder on the way to ``paths`` that others cannot pass through or read, if any (a
+    quick look at the permission bits; the worker's own check is the real one)."""
+    for path in paths:
+        parts = Path(path).resolve().parts
+        for depth in range(1, len(parts) + 1):
+            folder = Path(*parts[:depth])
+            try:
+                mode = folder.stat().st_mode
+            except OSError:
+                continue
+            if not mode & stat.S_IXOTH or (depth == len(parts) and not mode & stat.S_IROTH):
+                return str(folder)
+    return None
 
 
 def reachable(paths: list[str]) -> list[str]:
@@ -96,6 +114,12 @@ class Landlocked(Sandbox):
             return "the Landlock sandbox is for a root grader (it gives each worker a uid of its own)"
         if landlock.abi() < 1:
             return "this kernel has no Landlock (Linux 5.13 and later, with it switched on), or a container denies it"
+        private = hidden_from_others([sys.prefix, sys.base_prefix, str(Path(__file__).resolve().parents[1])])
+        if private:
+            return (
+                f"others cannot read {private}: with no namespace, a worker reads Python and the environment "
+                "through file permissions, so they must be readable by others (chmod o+rX), as in a container image"
+            )
         return None
 
     @classmethod

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import json
 import os
 import queue
 import re
@@ -89,16 +90,30 @@ class Spawned:
                     os.close(fd)
 
 
-def warm_environment(keras_home: Path) -> dict[str, str]:
-    env = {name: os.environ[name] for name in PASSED_ENVIRONMENT if name in os.environ}
-    import keras
+def keras_backend() -> str:
+    """The backend Keras will use in this process, found as Keras finds it, without importing Keras
+    (importing it takes seconds, which the warm process spends importing at the same time)."""
+    if "keras" in sys.modules:
+        return sys.modules["keras"].backend.backend()
+    if os.environ.get("KERAS_BACKEND"):
+        return os.environ["KERAS_BACKEND"]
+    home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
+    try:
+        backend = json.loads(Path(home, "keras.json").read_text()).get("backend")
+    except (OSError, ValueError, AttributeError):
+        backend = None
+    return backend if isinstance(backend, str) and backend else "tensorflow"
 
+
+def warm_environment(keras_home: Path, backend: str) -> dict[str, str]:
+    env = {name: os.environ[name] for name in PASSED_ENVIRONMENT if name in os.environ}
     env.update(
         PATH="/usr/local/bin:/usr/bin:/bin",
         HOME=str(keras_home.parent),
         KERAS_HOME=str(keras_home),  # the grader's own ~/.keras is neither read nor written
-        KERAS_BACKEND=keras.backend.backend(),
+        KERAS_BACKEND=backend,
         PYTHONDONTWRITEBYTECODE="1",
+        OMP_NUM_THREADS="1",  # a worker keeps to one thread of ops (--jobs gives the parallelism)
     )
     return env
 
@@ -117,6 +132,7 @@ class WarmProcess:
     ):
         """``forbidden``: grade_id -> the built-ins that answer must not call (watched in every worker)."""
         self.sandbox = sandbox
+        self.backend = keras_backend()
         # Others may pass through (not list) the folder on the way to a Landlock worker's own folder.
         for folder in (workdir.parent, workdir):
             folder.chmod(0o711)
@@ -147,7 +163,7 @@ class WarmProcess:
             self.process = subprocess.Popen(
                 [sys.executable, "-I", "-c", boot, str(os.getpid()), str(child.fileno())],
                 pass_fds=(child.fileno(),),
-                env=warm_environment(workdir / "home" / ".keras"),
+                env=warm_environment(workdir / "home" / ".keras", self.backend),
                 cwd=workdir,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
