@@ -554,7 +554,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     layout = Layout(args.source, args.submission, args.results)
     layout.results.mkdir(parents=True, exist_ok=True)  # exists before the worker starts, so it is covered
     start = time.perf_counter()
-    results = grade_upload(args.lab, layout, args.timeout)
+    from .isolation.pool import SandboxFailure
+
+    try:
+        results = grade_upload(args.lab, layout, args.timeout)
+    except SandboxFailure as error:  # fail closed: no results.json, so Gradescope shows the upload as failed
+        print(f"autograder: student code cannot be isolated in this container, so it was not graded: {error}")
+        return 2
     path = write_results(results, args.results)
     failed = [test["name"] for test in results["tests"] if test["score"] < test["max_score"]]
     print(f"{results['output']}\n\nchecks that lost points: {', '.join(failed) or 'none'}")

@@ -24,15 +24,19 @@ def calls(function: str, *args: str, key: str = "out", **kwargs: str) -> Callabl
     return probe
 
 
+STEPS_PER_EXECUTION = 16
+
+
 def compile_for_fit(model: Any, optimizer: Any, loss: Any) -> None:
     """``model.compile`` for a probe that fits, without XLA (it compiles longer than these small models
-    train), and with the optimizer's variables built now.
+    train), running 16 steps per call of the traced function, and with the optimizer's variables built now.
 
     Left to ``fit``, Adam creates its moment variables while TensorFlow traces the first training step,
     and a ``tf.function`` that creates variables is traced a second time: building them first takes
-    about 0.4 s off every fit, the same numbers either way.
+    about 0.4 s off every fit. Sixteen steps per call spend less time between steps in Python (the batch
+    norm lab's digits fit: 1.59 s -> 1.29 s). Both give the same losses and outputs, digit for digit.
     """
-    model.compile(optimizer=optimizer, loss=loss, jit_compile=False)
+    model.compile(optimizer=optimizer, loss=loss, jit_compile=False, steps_per_execution=STEPS_PER_EXECUTION)
     model.optimizer.build(model.trainable_variables)
 
 

@@ -50,9 +50,16 @@ POLL_SECONDS = 0.2
 DEVICES = tuple(f"/dev/{name}" for name in rootfs.DEVICES)
 
 
+MAX_ENTRIES = 65536  # files and folders in a worker's folder (a tmpfs of the namespaces backend has as many)
+
+
 def _size(folder: Path) -> int:
-    total = 0
-    for path, _, files in os.walk(folder):
+    """The bytes in ``folder``; past MAX_ENTRIES entries, more than any limit (so that measuring stays cheap)."""
+    total = entries = 0
+    for path, folders, files in os.walk(folder):
+        entries += len(folders) + len(files)
+        if entries > MAX_ENTRIES:
+            return 2**63
         for name in files:
             try:
                 total += os.lstat(os.path.join(path, name)).st_blocks * 512
@@ -125,7 +132,7 @@ class Landlocked(Sandbox):
     @classmethod
     def status(cls, code: int) -> str | None:
         if code == FOLDER_FULL:
-            return "its working folder passed its size limit, so it was stopped"
+            return f"its working folder passed its limit (size, or {MAX_ENTRIES} files), so it was stopped"
         return None
 
     @classmethod

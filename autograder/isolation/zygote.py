@@ -22,6 +22,7 @@ SCM_RIGHTS:
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import select
@@ -124,6 +125,10 @@ class Zygote:
         signal.set_wakeup_fd(self.wake_w)
         signal.signal(signal.SIGCHLD, lambda *_: None)
         linux.set_child_subreaper()  # a worker whose leader was killed is still reaped here
+        # Every object imported so far goes to the collector's permanent generation: a worker's collections
+        # then leave the warm process's pages alone instead of copying them all (copy-on-write).
+        gc.collect()
+        gc.freeze()
         send(self.control, {"op": "hello", "binds": list(self.root.binds), "refused": list(self.root.refused)})
         while True:
             readable, _, _ = select.select([self.control, self.wake_r], [], [])
