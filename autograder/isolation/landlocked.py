@@ -30,12 +30,12 @@ from __future__ import annotations
 
 import os
 import resource
+import select
 import shutil
 import signal
 import stat
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -174,16 +174,19 @@ class Landlocked(Sandbox):
             shutil.rmtree(folder, ignore_errors=True)
 
     def _wait(self, pid: int, folder: Path) -> int:
-        """Wait for the worker, stopping it when its folder passes the size limit."""
-        while True:
-            done, status = os.waitpid(pid, os.WNOHANG)
-            if done:
-                return os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status)
-            if _size(folder) > self.config.limits.scratch_bytes:
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-                return FOLDER_FULL
-            time.sleep(POLL_SECONDS)
+        """Wait for the worker, stopping it when its folder passes the size limit (measured every
+        POLL_SECONDS; its end is seen at once, through a pidfd)."""
+        pidfd = os.pidfd_open(pid)
+        try:
+            while not select.select([pidfd], [], [], POLL_SECONDS)[0]:
+                if _size(folder) > self.config.limits.scratch_bytes:
+                    signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+                    os.waitpid(pid, 0)
+                    return FOLDER_FULL
+        finally:
+            os.close(pidfd)
+        _, status = os.waitpid(pid, 0)
+        return os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status)
 
     def _enter(self, folder: Path, uid: int, gid: int, body: WorkerBody) -> None:
         body.keep_only_channels()
