@@ -40,9 +40,13 @@ def class_folder():
     shutil.rmtree(base, ignore_errors=True)
 
 
-def _grade(identity: str, folder: Path, out: Path, *options: str) -> subprocess.CompletedProcess:
+def _grade(
+    identity: str, folder: Path, out: Path, *options: str, tmp: Path | None = None
+) -> subprocess.CompletedProcess:
     argv = [sys.executable, "-m", "autograder", "grade", LAB, str(folder / "student.ipynb"), "--out", str(out)]
     env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(folder), "LAB_QUICK": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    if tmp is not None:
+        env["TMPDIR"] = str(tmp)
     command = [*argv, *options] if identity == "root" else unprivileged.command([*argv, *options], env, identity)
     return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
 
@@ -60,15 +64,20 @@ def test_without_user_namespaces_an_ordinary_user_grades_nobody(class_folder):
 
 def test_unsafe_no_isolation_grades_and_says_so_everywhere(class_folder):
     """There, does --unsafe-no-isolation grade the notebook, with the result and the feedback page saying
-    that it was not isolated?"""
-    out = class_folder / "unsafe"
-    done = _grade("no-userns", class_folder, out, "--unsafe-no-isolation")
+    that it was not isolated, and leave nothing behind in the temporary folder?"""
+    out, tmp = class_folder / "unsafe", class_folder / "tmp"
+    tmp.mkdir(mode=0o777)
+    tmp.chmod(0o777)
+    left_before = set(Path("/tmp").glob("autograder-unisolated-*"))  # where the first unsafe workers left theirs
+    done = _grade("no-userns", class_folder, out, "--unsafe-no-isolation", tmp=tmp)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "WARNING" in done.stderr
     result = json.loads((out / "student.json").read_text())
     assert result["score"] == result["max_score"] > 0
     assert result["environment"]["isolation"]["all"].startswith("not enforced: graded with --unsafe-no-isolation")
     assert "NOT isolated" in (out / "feedback" / "student.html").read_text()
+    assert sorted(p.name for p in tmp.iterdir()) == []
+    assert set(Path("/tmp").glob("autograder-unisolated-*")) == left_before
 
 
 def _python_is_private() -> bool:

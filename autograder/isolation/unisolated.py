@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import os
 import resource
+import shutil
 import signal
 import tempfile
 from collections.abc import Callable
+from pathlib import Path
 
 from . import linux
 from .backend import Sandbox, WorkerBody, register
@@ -29,15 +31,24 @@ class Unisolated(Sandbox):
         announce(os.getpid())
         body.keep_only_channels()
         os.setsid()
-        os.chdir(tempfile.mkdtemp(prefix="autograder-unisolated-"))
+        # Its working folder is in the grader's work folder, which the grader removes even when it had
+        # to kill this worker; a worker that ends by itself removes it at once.
+        folder = Path(self.config.mountpoint) / f"worker-{os.getpid()}"
         limits = self.config.limits
         try:
+            folder.mkdir(mode=0o700)
+            os.chdir(folder)
+            os.environ["TMPDIR"] = str(folder)  # the student's temporary files go with it
+            tempfile.tempdir = None
             set_limit(resource.RLIMIT_AS, limits.memory_bytes)
             set_limit(resource.RLIMIT_FSIZE, limits.file_bytes)
             set_limit(resource.RLIMIT_CORE, 0)
             linux.set_parent_death_signal(signal.SIGKILL)
         except (OSError, ValueError) as error:
-            body.failed("setting resource limits", error)
+            body.failed("making its folder and setting resource limits", error)
             return 125
-        body.serve()
+        try:
+            body.serve()
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
         return 0
