@@ -8,7 +8,7 @@ inputs from the course's hidden seed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -56,8 +56,11 @@ def oracles_and_seed(lab: Lab, cell_id: str, root: Path | None) -> tuple[dict[st
     return oracles, course.hidden_seed(root)
 
 
-def run_test_cell(lab: Lab, cell_id: str, answers: Answers, root: Path | None = None) -> CellResult:
-    checks = cell_checks(lab, cell_id, root)
+def run_test_cell(
+    lab: Lab, cell_id: str, answers: Answers, root: Path | None = None, only: Collection[str] | None = None
+) -> CellResult:
+    """Run one test cell's checks (``only``: just the checks of these names)."""
+    checks = tuple(c for c in cell_checks(lab, cell_id, root) if only is None or c.name in only)
     oracles, seed = oracles_and_seed(lab, cell_id, root)
     return run_cell(lab, cell_id, checks, answers, oracles, seed)
 
@@ -79,11 +82,13 @@ def grade_sources(
     root: Path,
     errors: tuple[str, ...] = (),
     cells: Sequence[str] | None = None,
+    only: Collection[str] | None = None,
 ) -> LabResult:
     """Grade answer code (grade_id -> code) in this process, with the lab's own imports.
 
     The imports come from the released lab, never from the student's copy.
-    ``cells`` limits grading to some test cells (default: all, in notebook order).
+    ``cells`` limits grading to some test cells (default: all, in notebook order), ``only`` to the checks
+    of some names (default: all).
     """
     imports = cell_source(read_notebook(course.release_path(root, lab.name)), course.IMPORTS_CELL)
     notes = list(errors)
@@ -100,7 +105,7 @@ def grade_sources(
     results = []
     for cell_id in cells or lab.test_cells:
         try:
-            results.append(run_test_cell(lab, cell_id, answers, root))
+            results.append(run_test_cell(lab, cell_id, answers, root, only))
         except course.CourseError as error:
             notes.append(str(error))
             results.append(CellResult(cell_id, (CheckResult("hidden checks", False, 0.0, 0.0, str(error)),)))

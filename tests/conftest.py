@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import json
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,15 +31,21 @@ def reference_sources(lab: str) -> dict[str, str]:
     return answer_sources(read_notebook(solution_path(REPO, lab)), [a.grade_id for a in spec.answers])
 
 
-def grade(lab: str, overrides: Mapping[str, str] | None = None, cells: Sequence[str] | None = None) -> LabResult:
+def grade(
+    lab: str,
+    overrides: Mapping[str, str] | None = None,
+    cells: Sequence[str] | None = None,
+    only: Collection[str] | None = None,
+) -> LabResult:
     """Grade the reference answers of ``lab`` with some cells replaced, in this process.
 
     Args:
         overrides: grade_id -> code that replaces the reference's answer.
         cells: the test cells to run (default: all of them).
+        only: the names of the checks to run in them (default: all of them).
     """
     sources = {**reference_sources(lab), **(overrides or {})}
-    return grade_sources("test", get_lab(lab), sources, REPO, cells=cells)
+    return grade_sources("test", get_lab(lab), sources, REPO, cells=cells, only=only)
 
 
 def instructor_only_lines(labs: Sequence[str]) -> tuple[set[str], set[str]]:

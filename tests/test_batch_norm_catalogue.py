@@ -465,8 +465,9 @@ class BatchNormalization(keras.layers.BatchNormalization):
 
 @pytest.mark.parametrize(("grade_id", "code", "check", "phrase", "cells"), CATALOGUE)
 def test_wrong_answer_fails_the_check_that_names_it(grade_id, code, check, phrase, cells):
-    """Does each catalogued mistake lose all points of its check, with a message that names the mistake?"""
-    result = grade(LAB, {grade_id: source_of(code)}, cells)
+    """Does each catalogued mistake lose all points of its check, with a message that names the mistake? (Only
+    that check runs.)"""
+    result = grade(LAB, {grade_id: source_of(code)}, cells, only={check})
     assert_caught(result, check, phrase, cells)
 
 

@@ -324,8 +324,9 @@ def build_softmax_classifier(input_dim, num_classes):
 
 @pytest.mark.parametrize(("grade_id", "code", "check", "phrase", "cells"), CATALOGUE)
 def test_wrong_answer_fails_the_check_that_names_it(grade_id, code, check, phrase, cells):
-    """Does each catalogued mistake lose all points of its check, with a message that names the mistake?"""
-    result = grade(LAB, {grade_id: code}, cells)
+    """Does each catalogued mistake lose all points of its check, with a message that names the mistake? (Only
+    that check runs.)"""
+    result = grade(LAB, {grade_id: code}, cells, only={check})
     assert_caught(result, check, phrase, cells)
 
 
