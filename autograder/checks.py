@@ -265,6 +265,11 @@ class Lab:
                 return spec
         raise KeyError(f"lab {self.name!r} has no answer {grade_id!r}")
 
+    def others(self, grade_id: str) -> tuple[str, ...]:
+        """The names every other answer defines: while ``grade_id``'s checks run they are stand-ins, and
+        its source is read without them (each exercise is judged on its own; see ``stand_ins``)."""
+        return tuple(name for spec in self.answers if spec.grade_id != grade_id for name in spec.defines)
+
     @property
     def test_cells(self) -> list[str]:
         """Every test cell id, in notebook order: test_X then hidden_X per answer."""

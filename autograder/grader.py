@@ -75,6 +75,7 @@ class PreparedCheck:
     expected: Any
     init_seed: int
     failure: str = ""  # the checker's own failure on the oracle, if any
+    others: tuple[str, ...] = ()  # the other answers' names: stand-ins while it runs (see stand_ins)
 
 
 def prepare(lab: Lab, root: Path) -> list[PreparedCheck]:
@@ -94,7 +95,8 @@ def prepare(lab: Lab, root: Path) -> list[PreparedCheck]:
                 except Exception as error:
                     failure = f"the checker itself failed ({type(error).__name__}: {error}); please report it"
             defines = lab.answer(check.answer).defines
-            prepared.append(PreparedCheck(cell_id, check, defines, inputs, expected, keras_seed(seed), failure))
+            others = lab.others(check.answer)
+            prepared.append(PreparedCheck(cell_id, check, defines, inputs, expected, keras_seed(seed), failure, others))
     return prepared
 
 
@@ -166,7 +168,7 @@ def judge_submission(
         if item.failure:
             result = CheckResult(check.name, False, 0.0, check.points, item.failure)
         elif check.probe is None:
-            source = source_answers.source(item.defines)
+            source = source_answers.source(item.defines, item.others)
             # the forbidden built-ins the answer's code called while it ran (None: the worker never said)
             called = None if run.calls is None else run.calls.get(check.answer, [])
             observation = Observation(True, {"called": called})
@@ -356,7 +358,7 @@ class Grader:
             with captured():
                 self.prepared = prepare(lab, root)
             self.probes = tuple(
-                ProbeJob(probe_ref(p.check.probe), p.inputs, p.init_seed, p.check.answer, p.defines[0])
+                ProbeJob(probe_ref(p.check.probe), p.inputs, p.init_seed, p.check.answer, p.defines[0], p.others)
                 for p in self.prepared
                 if p.check.probe is not None
             )
@@ -402,7 +404,7 @@ class Grader:
         with self.slot_lock:
             slot = self.slots.pop()
         try:
-            return run_worker(self.warm, slot, Job(self.imports, sources, self.probes), self.subject)
+            return run_worker(self.warm, slot, Job(self.imports, sources, self.probes, self.lab.name), self.subject)
         finally:
             with self.slot_lock:
                 self.slots.append(slot)

@@ -25,11 +25,12 @@ from typing import Any
 import numpy as np
 
 from .capture import captured
-from .checks import Check, Evidence, Lab, Observed
+from .checks import BUILTIN, Check, Evidence, Lab, Observed
 from .compare import to_numpy
 from .environment import configure_backend, set_random_seed
 from .results import CellResult, CheckResult
 from .source_code import answer_source
+from .stand_ins import for_lab, standing_in
 
 _PACKAGE_DIR = str(Path(__file__).resolve().parent)
 _LIBRARY_DIRS = tuple({os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)})
@@ -87,8 +88,10 @@ class Answers:
         history = namespace.get("In") or namespace.get("_ih") or []
         return cls(namespace, [s for s in history if isinstance(s, str)])
 
-    def source(self, defines: Sequence[str]) -> str | None:
-        return answer_source(defines, self.sources)
+    def source(self, defines: Sequence[str], others: Sequence[str] = ()) -> str | None:
+        """The code of the answer that defines ``defines``, with its helpers but not ``others`` (other
+        answers, judged on their own)."""
+        return answer_source(defines, self.sources, stop=others)
 
     def imports(self) -> str:
         """Every import statement of the sources, so that aliases resolve."""
@@ -261,14 +264,22 @@ def keras_seed(seed: int) -> int:
     return int.from_bytes(hashlib.sha256(f"keras:{seed}".encode()).digest()[:4], "big") % (2**31)
 
 
-def observe(check: Check, answers: Answers, answer_name: str, inputs: dict, init_seed: int) -> Observation:
+def observe(
+    check: Check,
+    answers: Answers,
+    answer_name: str,
+    inputs: dict,
+    init_seed: int,
+    stand_ins: Mapping[str, Any] | None = None,
+) -> Observation:
     """Run the check's probe on the student's answers: the one step that runs student code.
 
-    ``init_seed`` seeds Keras's initialisers (see :func:`keras_seed`).
+    ``init_seed`` seeds Keras's initialisers (see :func:`keras_seed`); ``stand_ins`` replace the other
+    answers meanwhile (see :mod:`autograder.stand_ins`).
     """
     with captured() as output:
         try:
-            with _KerasState(init_seed):
+            with _KerasState(init_seed), standing_in(answers.names, stand_ins or {}):
                 observed = _observe(check, Namespace(answers.names), inputs)
         except (Exception, SystemExit, KeyboardInterrupt) as error:
             return Observation(False, {}, explain(error, check.answer, answers, answer_name), output.summary())
@@ -315,13 +326,16 @@ def run_check(
     answers: Answers,
     oracles: Mapping[str, Mapping[str, Any]],
     seed: int,
+    others: Sequence[str] = (),
 ) -> CheckResult:
-    """Run one check in this process: inputs, probe of the answer (and of its oracle), verdict."""
+    """Run one check in this process: inputs, probe of the answer (and of its oracle), verdict.
+    ``others``: the names of the other answers, stand-ins meanwhile (see :mod:`autograder.stand_ins`)."""
     inputs = check.make_inputs(np.random.default_rng(seed))
     if check.probe is None:
-        source = answers.source(spec_defines)
+        source = answers.source(spec_defines, others)
         return verdict(check, inputs, None, None, source, answers.imports() if source else "")
-    observation = observe(check, answers, spec_defines[0], inputs, keras_seed(seed))
+    stand_ins = for_lab(oracles[BUILTIN], tuple(others)) if BUILTIN in oracles else {}
+    observation = observe(check, answers, spec_defines[0], inputs, keras_seed(seed), stand_ins)
     expected = expected_of(check, oracles, inputs, keras_seed(seed)) if observation.ok else None
     return verdict(check, inputs, observation, expected, None, "")
 
@@ -340,7 +354,8 @@ def run_cell(
     for check in checks:
         defines = lab.answer(check.answer).defines
         try:
-            outcome = run_check(check, defines, answers, oracles, check_seed(base_seed, lab.name, cell_id, check.name))
+            seed = check_seed(base_seed, lab.name, cell_id, check.name)
+            outcome = run_check(check, defines, answers, oracles, seed, lab.others(check.answer))
         except Exception as error:
             outcome = CheckResult(
                 check.name,

@@ -62,12 +62,13 @@ def loaded_names(source: str) -> set[str]:
     return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
 
 
-def answer_source(names: Iterable[str], sources: Sequence[str]) -> str | None:
-    """The definitions of ``names`` plus, transitively, the helpers they call.
+def answer_source(names: Iterable[str], sources: Sequence[str], stop: Iterable[str] = ()) -> str | None:
+    """The definitions of ``names`` plus, transitively, the helpers they call, but not ``stop`` (the
+    other answers of the lab, which are judged on their own).
 
     Returns None when none of ``names`` is defined in ``sources``.
     """
-    pending, seen, parts = list(names), set(), []
+    pending, seen, parts = list(names), set(stop) - set(names), []
     found_any = False
     first = set(pending)
     while pending:

@@ -520,17 +520,16 @@ def batch_norm_forward(z, gamma, beta, epsilon=1e-3):
             call="""\
     def call(self, inputs, training=False):
         x = ops.cast(inputs, "float32")
-        if training and self.trainable:
-            mean, variance = ops.moments(x, axes=list(range(len(x.shape) - 1)))
-            self.moving_mean.assign(self.momentum * self.moving_mean + (1.0 - self.momentum) * mean)
-            self.moving_variance.assign(self.momentum * self.moving_variance + (1.0 - self.momentum) * variance)
-        else:
-            mean, variance = self.moving_mean, self.moving_variance
-        inv = self.gamma / ops.sqrt(variance + self.epsilon)
-        return ops.cast(x * inv + (self.beta - mean * inv), self.compute_dtype)
+        if not (training and self.trainable):
+            inv = self.gamma / ops.sqrt(self.moving_variance + self.epsilon)
+            return ops.cast(x * inv + (self.beta - self.moving_mean * inv), self.compute_dtype)
+        z, mean, variance = batch_norm_forward(x, self.gamma, self.beta, self.epsilon)
+        for moving, batch in ((self.moving_mean, mean), (self.moving_variance, variance)):
+            moving.assign(self.momentum * moving + (1.0 - self.momentum) * batch)
+        return ops.cast(z, self.compute_dtype)
 """
         ),
-        id="layer_ops_moments_scale_and_shift",
+        id="layer_early_return_and_a_loop_over_the_moving_statistics",
     ),
     pytest.param(
         "batch_norm_layer",

@@ -88,9 +88,20 @@ def softmax(z):
         "softmax_in_numpy_inside_a_model",
         "softmax",
         NUMPY_SOFTMAX,
-        "works inside a Keras model",
+        "runs on symbolic tensors inside a Keras model (keras.ops, not NumPy)",
         "keras.ops",
-        graded="softmax_layer",
+    ),
+    wrong(
+        "softmax_layer_computes_softmax_itself",
+        "softmax_layer",
+        """\
+class Softmax(keras.layers.Layer):
+    def call(self, inputs):
+        e = ops.exp(inputs - ops.max(inputs, axis=-1, keepdims=True))
+        return e / ops.sum(e, axis=-1, keepdims=True)
+""",
+        "integration: Softmax calls your softmax",
+        "never called softmax",
     ),
     wrong(
         "softmax_delegates_to_tf_nn",

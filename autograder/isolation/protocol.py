@@ -47,6 +47,7 @@ class ProbeJob:
     init_seed: int
     answer: str  # the answer's grade_id
     name: str  # the name the student's answer defines
+    stand_ins: tuple[str, ...] = ()  # the other answers' names, replaced by the lab's stand-ins meanwhile
 
 
 @dataclass(frozen=True)
@@ -56,21 +57,30 @@ class Job:
     imports: str
     answers: dict[str, str]
     probes: tuple[ProbeJob, ...]
+    lab: str = ""  # whose stand-ins the probes name
 
     def to_bytes(self) -> bytes:
         probes = [
-            {"ref": p.ref, "inputs": p.inputs, "init_seed": p.init_seed, "answer": p.answer, "name": p.name}
+            {
+                "ref": p.ref,
+                "inputs": p.inputs,
+                "init_seed": p.init_seed,
+                "answer": p.answer,
+                "name": p.name,
+                "stand_ins": list(p.stand_ins),
+            }
             for p in self.probes
         ]
-        return codec.encode({"imports": self.imports, "answers": self.answers, "probes": probes})
+        return codec.encode({"imports": self.imports, "answers": self.answers, "probes": probes, "lab": self.lab})
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Job:
         value = codec.decode(data, codec.Bounds(header_bytes=len(data), arrays=len(data)))  # from the grader
         probes = tuple(
-            ProbeJob(tuple(p["ref"]), p["inputs"], p["init_seed"], p["answer"], p["name"]) for p in value["probes"]
+            ProbeJob(tuple(p["ref"]), p["inputs"], p["init_seed"], p["answer"], p["name"], tuple(p["stand_ins"]))
+            for p in value["probes"]
         )
-        return cls(value["imports"], value["answers"], probes)
+        return cls(value["imports"], value["answers"], probes, value["lab"])
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,10 @@ from typing import Any
 
 from ..checks import Check, Verdict, resolve_probe
 from ..from_scratch_watch import Watch
+from ..labs import get_lab
 from ..notebooks import run_cells
 from ..runner import Answers, observe
+from ..stand_ins import for_lab
 from .protocol import Calls, Crashed, Job, ProbeResult, Ready, SetupFailed, frame_bytes, write_all
 
 IMPORTS = "imports"
@@ -92,6 +94,9 @@ class Worker:
         """Run the answers, then every probe, sending each result at once (student code runs here)."""
         if self.watch is not None:
             self.watch.install(self.targets)
+        # The stand-ins are made before any student code runs.
+        builtins = get_lab(job.lab).builtins() if any(p.stand_ins for p in job.probes) else {}
+        for_lab(builtins, tuple(builtins))
         namespace: dict[str, Any] = {"__name__": "__main__"}
         errors = run_cells({IMPORTS: job.imports, **job.answers}, namespace)
         errors.pop(IMPORTS, None)
@@ -103,7 +108,8 @@ class Worker:
                     self.watch.record(probe.answer, dotted)
         for number, probe in enumerate(job.probes):
             check = Check(probe.name, probe.answer, _not_judged, probe=resolve_probe(probe.ref))
-            observation = observe(check, answers, probe.name, probe.inputs, probe.init_seed)
+            stand_ins = for_lab(builtins, probe.stand_ins)
+            observation = observe(check, answers, probe.name, probe.inputs, probe.init_seed, stand_ins)
             frame = ProbeResult(number, observation.ok, observation.observed, observation.message, observation.noise)
             try:
                 data = frame_bytes(frame)

@@ -20,6 +20,7 @@ from ...autodiff import gradients
 from ...checks import BUILTIN, Check, Evidence, Verdict, failed, passed, trained_accuracy, with_hint
 from ...compare import Tolerance, compare, to_numpy
 from ...from_scratch import from_scratch_check
+from ...stand_ins import integration_check
 from ...probes import compile_for_fit
 from ...runner import ContractError, is_stub
 from . import formulas as f
@@ -793,6 +794,8 @@ CHECKS: dict[str, tuple[Check, ...]] = {
               make_inputs=layer_inputs(5, 3), probe=saved_model_probe, oracle=BUILTIN),
         Check("model.fit moves the moving statistics; predict and evaluate do not", "batch_norm_layer", fit_judge,
               make_inputs=fit_inputs, probe=fit_probe),
+        integration_check("batch_norm_layer", "BatchNormalization", training_probe, ("batch_norm_forward",),
+                          layer_inputs(8, 4)),
         from_scratch("batch_norm_layer"),
     ),
     "test_build_model": (
@@ -804,6 +807,7 @@ CHECKS: dict[str, tuple[Check, ...]] = {
               make_inputs=model_inputs(hidden_units=(32, 16, 8), input_dim=7, num_classes=3), probe=model_probe),
         Check(f"learns the digits: test accuracy >= {ACCURACY_THRESHOLD}", "build_model", model_training_judge,
               make_inputs=digits_inputs, probe=model_training_probe),
+        integration_check("build_model", "build_model", model_probe, ("BatchNormalization",), model_inputs()),
         from_scratch("build_model"),
     ),
 }

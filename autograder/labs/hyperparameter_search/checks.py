@@ -19,6 +19,7 @@ import numpy as np
 from ...checks import Check, Evidence, Verdict, failed, passed, probe_factory, with_hint
 from ...distributions import FALSE_REJECT, dkw_epsilon, fraction_within, ks_uniform
 from ...from_scratch import from_scratch_check
+from ...stand_ins import integration_check
 from ...probes import raised
 from ...runner import ContractError
 from .answers import ANSWERS
@@ -455,6 +456,8 @@ CHECKS: dict[str, tuple[Check, ...]] = {
         Check("randomness only from rng", "random_search", search_determinism,
               make_inputs=search_inputs(6), probe=search_determinism_probe),
         Check("an unknown kind raises ValueError", "random_search", unknown_kind_judge, probe=unknown_kind_probe),
+        integration_check("random_search", "random_search", search_probe, ("sample_log_uniform", "sample_beta"),
+                          search_inputs(4)),
         from_scratch("random_search"),
     ),
 }

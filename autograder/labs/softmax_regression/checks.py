@@ -15,6 +15,7 @@ import numpy as np
 from ...checks import BUILTIN, Check, Evidence, Mistake, Verdict, close, failed, passed, trained_accuracy, with_hint
 from ...compare import Tolerance, compare, to_numpy
 from ...from_scratch import from_scratch_check
+from ...stand_ins import integration_check
 from ...probes import calls, compile_for_fit, raised
 from . import formulas as f
 from .answers import ANSWERS
@@ -128,6 +129,21 @@ def shift_invariant(evidence: Evidence) -> Verdict:
 
 def layer_probe(answers: Any, inputs: dict[str, Any]) -> dict[str, Any]:
     return {"out": answers.Softmax()(inputs["x"])}
+
+
+def symbolic_probe(answers: Any, inputs: dict[str, Any]) -> dict[str, Any]:
+    """softmax as a Keras layer's call would use it: on a symbolic input while the model is built, then
+    compiled by predict()."""
+    import keras
+
+    softmax = answers.softmax
+
+    class Apply(keras.layers.Layer):
+        def call(self, x):
+            return softmax(x)
+
+    x = keras.Input((inputs["z"].shape[-1],))
+    return {"out": keras.Model(x, Apply()(x)).predict(inputs["z"], verbose=0)}
 
 
 def _dense_softmax_model(answers: Any, inputs: dict[str, Any]):
@@ -396,6 +412,9 @@ CHECKS: dict[str, tuple[Check, ...]] = {
         Check("float64 logits keep float64 precision", "softmax",
               close(what="the float64 softmax", expect=lambda i: f.softmax(i["z"])),
               make_inputs=logits(4, 5, dtype="float64"), probe=calls("softmax", "z")),
+        Check("runs on symbolic tensors inside a Keras model (keras.ops, not NumPy)", "softmax",
+              close(what="keras.ops.softmax in the same model"), make_inputs=logits(5, 3), probe=symbolic_probe,
+              oracle=BUILTIN),
         from_scratch("softmax"),
     ),
     "test_softmax_layer": (
@@ -407,6 +426,7 @@ CHECKS: dict[str, tuple[Check, ...]] = {
               make_inputs=dense_softmax_inputs(3, 4, 3), probe=saved_model_probe, oracle=BUILTIN),
         Check("get_config / from_config round-trip", "softmax_layer", config_round_trips,
               make_inputs=logits(2, 3, key="x"), probe=config_probe),
+        integration_check("softmax_layer", "Softmax", layer_probe, ("softmax",), logits(4, 5, key="x")),
         from_scratch("softmax_layer"),
     ),
     "test_categorical_crossentropy": (
@@ -457,6 +477,8 @@ CHECKS: dict[str, tuple[Check, ...]] = {
               make_inputs=classifier_dims(5, 3), probe=prediction_probe),
         Check(f"reaches test accuracy >= {ACCURACY_THRESHOLD} on the digits", "softmax_classifier", accurate_enough,
               make_inputs=digits_inputs, probe=training_probe),
+        integration_check("softmax_classifier", "build_softmax_classifier", structure_probe, ("Softmax",),
+                          classifier_dims(64, 10)),
         from_scratch("softmax_classifier"),
     ),
 }
