@@ -123,6 +123,7 @@ class Check:
     probe: Callable[[Any, Inputs], Observed] | None = None
     oracle: str | None = None
     hidden: bool = False
+    requires: str | None = None  # a check of the same cell that must pass for this one to score
 
     def __post_init__(self) -> None:
         if self.oracle not in (None, BUILTIN, REFERENCE):

@@ -163,7 +163,10 @@ def from_scratch_judge(answer: str, forbidden: Sequence[str]):
     return judge
 
 
-def from_scratch_check(answers: Sequence[AnswerSpec], grade_id: str) -> Check:
-    """The "implemented from scratch" check of one answer, with that answer's forbidden list."""
+def from_scratch_check(answers: Sequence[AnswerSpec], grade_id: str, requires: str) -> Check:
+    """The "implemented from scratch" check of one answer, with that answer's forbidden list. It scores
+    only once ``requires``, the answer's core numeric check in the same cell, passes: code that hangs,
+    crashes or returns its input earns nothing for what it does not call."""
     spec = next(a for a in answers if a.grade_id == grade_id)
-    return Check("implemented from scratch", grade_id, from_scratch_judge(spec.defines[0], spec.forbidden))
+    judge = from_scratch_judge(spec.defines[0], spec.forbidden)
+    return Check("implemented from scratch", grade_id, judge, requires=requires)

@@ -43,7 +43,7 @@ from .isolation.protocol import Job, ProbeJob
 from .notebooks import cell_source, read_notebook
 from .results import CellResult, CheckResult, LabResult
 from .runner import Answers as RunnerAnswers
-from .runner import Observation, check_seed, expected_of, keras_seed, verdict
+from .runner import Observation, check_seed, expected_of, keras_seed, verdict, with_requirements
 from .submissions import Submission, read_answers
 
 SANDBOX = "auto"  # the first backend of AUTO this machine can have; "none" is --unsafe-no-isolation
@@ -189,7 +189,10 @@ def judge_submission(
                 message = f"the answer returned something that could not be judged ({type(error).__name__})"
                 result = CheckResult(check.name, False, 0.0, check.points, message)
         by_cell.setdefault(item.cell_id, []).append(result)
-    cells = tuple(CellResult(cell_id, tuple(checks)) for cell_id, checks in by_cell.items())
+    checks_of = {cell_id: [p.check for p in prepared if p.cell_id == cell_id] for cell_id in by_cell}
+    cells = tuple(
+        CellResult(cell_id, with_requirements(checks_of[cell_id], results)) for cell_id, results in by_cell.items()
+    )
     errors = tuple(notes + ([run.problem] if run.problem else []))
     how = f"isolated worker ({grader.sandbox.name} sandbox)" if grader.sandbox.isolated else "NOT isolated"
     environment = {

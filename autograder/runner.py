@@ -365,4 +365,22 @@ def run_cell(
                 f"the checker itself failed ({type(error).__name__}: {error}); please tell your instructor",
             )
         results.append(outcome)
-    return CellResult(cell_id, tuple(results))
+    return CellResult(cell_id, with_requirements(checks, results))
+
+
+def with_requirements(checks: Sequence[Check], results: Sequence[CheckResult]) -> tuple[CheckResult, ...]:
+    """The results of one cell's checks, in order, where a check whose ``requires`` did not pass scores 0."""
+    passed_names = {result.name for result in results if result.passed}
+    gated = []
+    for check, result in zip(checks, results, strict=True):
+        if check.requires is not None and result.passed and check.requires not in passed_names:
+            result = CheckResult(
+                result.name,
+                False,
+                0.0,
+                result.max_points,
+                f'{result.message}, but it counts only once the check "{check.requires}" passes: code that '
+                "does not work yet earns nothing for what it does not call",
+            )
+        gated.append(result)
+    return tuple(gated)

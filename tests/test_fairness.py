@@ -181,3 +181,31 @@ def test_integration_checks_are_where_an_exercise_asks_for_an_earlier_answer_and
             1.0,
         ),
     }
+
+
+@pytest.mark.parametrize(
+    ("lab", "grade_id", "code"),
+    [
+        pytest.param(
+            "batch_norm",
+            "batch_norm_layer",
+            "class BatchNormalization(keras.layers.Layer):\n"
+            "    def __init__(self, momentum=0.99, epsilon=1e-3, **kwargs):\n"
+            "        super().__init__(**kwargs)\n"
+            "        self.momentum, self.epsilon = momentum, epsilon\n\n"
+            "    def call(self, inputs, training=False):\n"
+            "        return inputs\n",
+            id="identity_layer",
+        ),
+        pytest.param(
+            "softmax_regression", "softmax", "def softmax(z):\n    return z\n", id="softmax_returns_its_input"
+        ),
+    ],
+)
+def test_from_scratch_scores_only_once_the_core_check_passes(lab, grade_id, code):
+    """An answer that calls no built-in but does not work: does "implemented from scratch" score 0, saying
+    which check it waits for?"""
+    result = grade(lab, {grade_id: code}, [f"test_{grade_id}"])
+    (check,) = [c for c in result.cells[0].checks if c.name == "implemented from scratch"]
+    assert check.points == 0.0 and not check.passed
+    assert "counts only once the check" in check.message

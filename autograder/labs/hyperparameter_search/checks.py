@@ -27,8 +27,16 @@ from .answers import ANSWERS
 N_DRAWS = 10_000
 
 
+# The core numeric check of each answer: "implemented from scratch" scores only once it passes.
+CORE_CHECK = {
+    "sample_log_uniform": "log10 of the draws is uniform (Kolmogorov-Smirnov)",
+    "sample_beta": "log10(1 - beta) is uniform (Kolmogorov-Smirnov)",
+    "random_search": "n_trials calls, one value per name of the right kind and range",
+}
+
+
 def from_scratch(grade_id: str) -> Check:
-    return from_scratch_check(ANSWERS, grade_id)
+    return from_scratch_check(ANSWERS, grade_id, CORE_CHECK[grade_id])
 
 
 # ---------------------------------------------------------------- the samplers
