@@ -113,6 +113,8 @@ def _lost(lab: str, grade_id: str, code: str, dependents: tuple[str, ...]) -> di
                     "z_tilde, mean and variance by the formulas": 1.0,
                     "matches keras.ops.moments + keras.ops.batch_normalization": 1.0,
                     "a feature with a tiny spread (epsilon inside the square root)": 1.0,
+                    # it scores once the formulas check passes
+                    "implemented from scratch": 1.0,
                 },
                 "hidden_batch_norm_forward": {
                     "matches the reference on fresh data": 1.0,

@@ -285,8 +285,8 @@ def weights_as_specified(evidence: Evidence) -> Verdict:
     for name, value in zip(WEIGHT_NAMES, o["values"], strict=True):
         if not np.allclose(value, initial[name]):
             return failed(
-                f"{name} (weight {WEIGHT_NAMES.index(name) + 1}) starts at {value[:3]}...; it should start at "
-                f"{initial[name]:g}: build() creates {', '.join(WEIGHT_NAMES)} in that order (ones, zeros, zeros, ones)"
+                f"{name} starts at {value[:3]}...; it should start at {initial[name]:g}: build() creates "
+                f"{', '.join(WEIGHT_NAMES)}, in that order, starting at ones, zeros, zeros, ones"
             )
     return passed("gamma, beta (trainable), moving_mean, moving_variance (non-trainable), shape (C,), ones/zeros/zeros/ones")
 
