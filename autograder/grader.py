@@ -162,7 +162,7 @@ def judge_submission(
     source_answers = RunnerAnswers({}, [grader.imports, *sources.values()], in_kernel=False)
     probed = [p for p in prepared if p.check.probe is not None]
     numbers = {id(p): n for n, p in enumerate(probed)}
-    by_cell: dict[str, list[CheckResult]] = {}
+    by_cell: dict[str, list[tuple[Check, CheckResult]]] = {}
     for item in prepared:
         check = item.check
         if item.failure:
@@ -188,10 +188,10 @@ def judge_submission(
             except Exception as error:
                 message = f"the answer returned something that could not be judged ({type(error).__name__})"
                 result = CheckResult(check.name, False, 0.0, check.points, message)
-        by_cell.setdefault(item.cell_id, []).append(result)
-    checks_of = {cell_id: [p.check for p in prepared if p.cell_id == cell_id] for cell_id in by_cell}
+        by_cell.setdefault(item.cell_id, []).append((check, result))
     cells = tuple(
-        CellResult(cell_id, with_requirements(checks_of[cell_id], results)) for cell_id, results in by_cell.items()
+        CellResult(cell_id, with_requirements([c for c, _ in judged], [r for _, r in judged]))
+        for cell_id, judged in by_cell.items()
     )
     errors = tuple(notes + ([run.problem] if run.problem else []))
     how = f"isolated worker ({grader.sandbox.name} sandbox)" if grader.sandbox.isolated else "NOT isolated"

@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from typing import Any
 
-from .checks import Evidence, Verdict, failed, passed, probe_factory, resolve_probe
+from .checks import Check, Evidence, Verdict, failed, passed, probe_factory, probe_ref, resolve_probe
 
 _CALLS: Counter[str] = Counter()  # calls each stand-in received since the last reset
 _MISSING = object()
@@ -99,8 +99,6 @@ def integration_check(answer: str, defines: str, probe: Callable, dependencies: 
     """The one check that an answer uses the earlier answers the exercise asks it to use (1 point): it runs
     ``probe`` with stand-ins and passes when ``defines`` called each of ``dependencies``. Whether those
     earlier answers are right is their own checks' business."""
-    from .checks import Check, probe_ref
-
     ref = probe_ref(probe)
     if ref is None:
         raise ValueError(f"the integration check of {answer} needs a probe named in this package")
