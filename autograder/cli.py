@@ -96,6 +96,16 @@ def _gradescope(args: argparse.Namespace) -> int:
     return 0
 
 
+def _checks(args: argparse.Namespace) -> int:
+    from .grading import lab_checks
+    from .labs import get_lab
+    from .report import checks_table
+
+    root = course.instructor_root()
+    print("\n".join(checks_table(lab, lab_checks(get_lab(lab), root)) for lab in args.lab or available()))
+    return 0
+
+
 def _release(args: argparse.Namespace) -> int:
     from .colab import Repository
     from .release import ReleaseError, release
@@ -139,6 +149,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="grade where student code cannot be isolated (it runs with your privileges; results say so)",
     )
     grade.set_defaults(run=_grade)
+    checks = commands.add_parser(
+        "checks", help="list every check of a lab: its cell, its points and the sentence of the lab it enforces"
+    )
+    checks.add_argument("--lab", action="append", choices=available(), help="only this lab (repeatable)")
+    checks.set_defaults(run=_checks)
     gradescope = commands.add_parser("gradescope", help="write a lab's Gradescope autograder and its zip")
     gradescope.add_argument("lab", choices=available(), help="the lab")
     gradescope.add_argument("dest", help="a new or empty folder (or one this command wrote before)")

@@ -163,10 +163,11 @@ def from_scratch_judge(answer: str, forbidden: Sequence[str]):
     return judge
 
 
-def from_scratch_check(answers: Sequence[AnswerSpec], grade_id: str, requires: str) -> Check:
+def from_scratch_check(answers: Sequence[AnswerSpec], grade_id: str, requires: str, rule: str) -> Check:
     """The "implemented from scratch" check of one answer, with that answer's forbidden list. It scores
     only once ``requires``, the answer's core numeric check in the same cell, passes: code that hangs,
-    crashes or returns its input earns nothing for what it does not call."""
+    crashes or returns its input earns nothing for what it does not call. ``rule`` is the exercise's
+    sentence that says what may not do the work."""
     spec = next(a for a in answers if a.grade_id == grade_id)
     judge = from_scratch_judge(spec.defines[0], spec.forbidden)
-    return Check("implemented from scratch", grade_id, judge, requires=requires)
+    return Check("implemented from scratch", grade_id, judge, requires=requires, rule=rule)

@@ -4,8 +4,9 @@ for the instructor."""
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
+from .checks import Check
 from .results import CellResult, LabResult
 
 
@@ -49,3 +50,23 @@ def class_table(results: Sequence[LabResult], message_width: int = 120) -> str:
         if n == 0:
             out.append("  ".join("-" * w for w in widths) + "  " + "-" * 19)
     return "\n".join(out)
+
+
+def checks_table(lab: str, checks: Mapping[str, Sequence[Check]]) -> str:
+    """A lab's checks for the instructor, in Markdown: per test cell, each check, what it is worth, and the
+    sentence of the lab that states the rule it enforces (what ``python -m autograder checks`` prints)."""
+    total = sum(check.points for cell in checks.values() for check in cell)
+    lines = [f"## {lab} ({_points(total)} points)", ""]
+    for cell_id, cell in checks.items():
+        lines += [
+            f"### `{cell_id}` ({_points(sum(check.points for check in cell))} points)",
+            "",
+            "| check | points | the lab says |",
+            "|---|---:|---|",
+        ]
+        for check in cell:
+            gate = f" (once *{check.requires}* passes)" if check.requires else ""
+            name, rule = (text.replace("|", "\\|").replace("\n", " ") for text in (check.name, check.rule))
+            lines.append(f"| {name}{gate} | {_points(check.points)} | {rule} |")
+        lines.append("")
+    return "\n".join(lines)

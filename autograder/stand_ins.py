@@ -95,10 +95,13 @@ def uses_probe(probe: tuple, dependencies: tuple[str, ...]) -> Callable[[Any, di
     return run
 
 
-def integration_check(answer: str, defines: str, probe: Callable, dependencies: tuple[str, ...], make_inputs):
+def integration_check(
+    answer: str, defines: str, probe: Callable, dependencies: tuple[str, ...], make_inputs, rule: str
+) -> Check:
     """The one check that an answer uses the earlier answers the exercise asks it to use (1 point): it runs
     ``probe`` with stand-ins and passes when ``defines`` called each of ``dependencies``. Whether those
-    earlier answers are right is their own checks' business."""
+    earlier answers are right is their own checks' business. ``rule`` is the exercise's sentence that
+    asks for them."""
     ref = probe_ref(probe)
     if ref is None:
         raise ValueError(f"the integration check of {answer} needs a probe named in this package")
@@ -110,6 +113,7 @@ def integration_check(answer: str, defines: str, probe: Callable, dependencies: 
         points=1.0,
         make_inputs=make_inputs,
         probe=uses_probe(ref, dependencies),
+        rule=rule,
     )
 
 

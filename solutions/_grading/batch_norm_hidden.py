@@ -25,6 +25,7 @@ CHECKS = {
             make_inputs=public.forward_inputs(12, 7),
             probe=public.forward_probe,
             oracle=REFERENCE,
+            rule="Return the tuple `(z_tilde, mean, variance)`",
         ),
         Check(
             "3-D inputs, as the reference",
@@ -33,6 +34,7 @@ CHECKS = {
             make_inputs=public.forward_inputs(3, 5, 4),
             probe=public.forward_probe,
             oracle=REFERENCE,
+            rule="Normalise `z` over **every axis but the last**",
         ),
         Check(
             "one channel",
@@ -41,6 +43,7 @@ CHECKS = {
             make_inputs=public.forward_inputs(9, 1),
             probe=public.forward_probe,
             oracle=REFERENCE,
+            rule="`mean` and `variance` of shape `(channels,)`",
         ),
     ),
     "hidden_batch_norm_layer": (
@@ -51,6 +54,7 @@ CHECKS = {
             make_inputs=public.layer_inputs(10, 5, momentum=0.9, steps=5),
             probe=public.training_probe,
             oracle=REFERENCE,
+            rule="`moving = momentum * moving + (1 - momentum) * batch`, for any momentum from 0 to 1",
         ),
         Check(
             "3-D inputs over 2 steps, as the reference",
@@ -59,6 +63,7 @@ CHECKS = {
             make_inputs=public.layer_inputs(3, 4, 6, momentum=0.7, steps=2),
             probe=public.training_probe,
             oracle=REFERENCE,
+            rule="inputs of any rank (statistics over every axis but the last)",
         ),
         Check(
             "inference on fresh data updates nothing",
@@ -66,6 +71,7 @@ CHECKS = {
             public.inference_judge,
             make_inputs=public.layer_inputs(9, 5),
             probe=public.inference_probe,
+            rule="Otherwise normalise with the moving statistics and change nothing.",
         ),
         Check(
             "a batch of one, as the reference",
@@ -74,6 +80,7 @@ CHECKS = {
             make_inputs=public.layer_inputs(1, 6, momentum=0.5, steps=2),
             probe=public.training_probe,
             oracle=REFERENCE,
+            rule="a batch of one example in training",
         ),
         Check(
             "gradients, as the reference",
@@ -82,6 +89,7 @@ CHECKS = {
             make_inputs=public.with_upstream(public.layer_inputs(7, 4)),
             probe=public.gradient_probe,
             oracle=REFERENCE,
+            rule="`GradientTape` must give the same gradients as for `keras.layers.BatchNormalization`",
         ),
     ),
     "hidden_build_model": (
@@ -91,6 +99,7 @@ CHECKS = {
             public.model_judge,
             make_inputs=public.model_inputs(hidden_units=(20, 10), input_dim=9, num_classes=4),
             probe=public.model_probe,
+            rule="for each entry of `hidden_units`",
         ),
         Check(
             "other sizes, without Batch Norm",
@@ -98,6 +107,7 @@ CHECKS = {
             public.model_judge,
             make_inputs=public.model_inputs(hidden_units=(12,), use_batch_norm=False, input_dim=5, num_classes=3),
             probe=public.model_probe,
+            rule="`Dense(units, use_bias=not use_batch_norm)`",
         ),
     ),
 }

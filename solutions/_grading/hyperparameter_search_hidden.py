@@ -24,6 +24,7 @@ CHECKS = {
             all_of(public.shape_and_bounds, public.log_uniform_judge),
             make_inputs=public.sampler_inputs(1e-6, 1e-2),
             probe=public.sampler_probe("sample_log_uniform"),
+            rule="whose base-10 logarithm is uniform on `[log10(low), log10(high)]`",
         ),
         Check(
             "[1e-6, 1e-2]: both ends reached",
@@ -31,6 +32,7 @@ CHECKS = {
             public.ends_reached,
             make_inputs=public.sampler_inputs(1e-6, 1e-2),
             probe=public.sampler_probe("sample_log_uniform"),
+            rule="the draws reach both ends of the range",
         ),
         Check(
             "a single draw, and randomness only from rng",
@@ -38,6 +40,7 @@ CHECKS = {
             public.determinism,
             make_inputs=public.sampler_inputs(0.5, 2.0, size=1),
             probe=public.sampler_probe("sample_log_uniform"),
+            rule="Take every random number from `rng`",
         ),
     ),
     "hidden_sample_beta": (
@@ -47,6 +50,7 @@ CHECKS = {
             all_of(public.shape_and_bounds, public.beta_ks_judge),
             make_inputs=public.sampler_inputs(0.5, 0.99),
             probe=public.sampler_probe("sample_beta"),
+            rule="such that $\\log_{10}(1 - \\beta)$ is uniform on `[log10(1 - high), log10(1 - low)]`",
         ),
         Check(
             "low = 0 is allowed",
@@ -54,6 +58,7 @@ CHECKS = {
             public.shape_and_bounds,
             make_inputs=public.sampler_inputs(0.0, 0.9, size=100),
             probe=public.sampler_probe("sample_beta"),
+            rule="Raise a `ValueError` unless `0 <= low < high < 1`.",
         ),
     ),
     "hidden_random_search": (
@@ -63,6 +68,7 @@ CHECKS = {
             public.search_calls_judge,
             make_inputs=public.search_inputs(9, SPACE),
             probe=public.search_probe,
+            rule="For each of `n_trials` trials, draw a fresh value for every name of `space`",
         ),
         Check(
             "another space: each kind's distribution",
@@ -70,6 +76,7 @@ CHECKS = {
             public.distributions_judge,
             make_inputs=public.search_inputs(2000, SPACE),
             probe=public.distribution_probe,
+            rule='`"uniform"` (`rng.uniform`) and `"int"` (integers from `low` to `high`, **both included**)',
         ),
         Check(
             "a single trial",
@@ -77,6 +84,7 @@ CHECKS = {
             public.search_calls_judge,
             make_inputs=public.search_inputs(1, SPACE),
             probe=public.search_probe,
+            rule="For each of `n_trials` trials, draw a fresh value for every name of `space`",
         ),
     ),
 }

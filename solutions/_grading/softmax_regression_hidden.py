@@ -32,6 +32,7 @@ CHECKS = {
             make_inputs=public.labels_and_classes(40, 10),
             probe=calls("one_hot", "labels", "num_classes"),
             oracle=REFERENCE,
+            rule="Each row has a single 1, at the label's column, as `keras.ops.one_hot` gives it",
         ),
         Check(
             "a single example",
@@ -40,6 +41,7 @@ CHECKS = {
             make_inputs=public.labels_and_classes(1, 6),
             probe=calls("one_hot", "labels", "num_classes"),
             oracle=REFERENCE,
+            rule="Return a `float32` NumPy array of shape `(m, num_classes)`.",
         ),
         Check(
             "uint8 labels, as the digits' y",
@@ -48,6 +50,7 @@ CHECKS = {
             make_inputs=public.labels_and_classes(25, 10, dtype="uint8"),
             probe=calls("one_hot", "labels", "num_classes"),
             oracle=REFERENCE,
+            rule="labels may come as any integer type (the digits' are `uint8`)",
         ),
         Check(
             "labels outside [0, num_classes) raise ValueError",
@@ -55,6 +58,7 @@ CHECKS = {
             public.bad_labels_rejected,
             make_inputs=public.labels_and_classes(5, 7),
             probe=public.probe_bad_labels,
+            rule="raise a `ValueError` that says which label is wrong",
         ),
     ),
     "hidden_softmax": (
@@ -65,6 +69,7 @@ CHECKS = {
             make_inputs=public.logits(9, 7, scale=5.0),
             probe=calls("softmax", "z"),
             oracle=REFERENCE,
+            rule="It must match `keras.ops.softmax`",
         ),
         Check(
             "3-D logits: softmax over the last axis",
@@ -73,6 +78,7 @@ CHECKS = {
             make_inputs=public.logits(2, 3, 5),
             probe=calls("softmax", "z"),
             oracle=REFERENCE,
+            rule="Apply softmax along the **last** axis (the classes), for inputs of any rank.",
         ),
         Check(
             "a batch of one",
@@ -81,6 +87,7 @@ CHECKS = {
             make_inputs=public.logits(1, 7),
             probe=calls("softmax", "z"),
             oracle=REFERENCE,
+            rule="for inputs of any rank",
         ),
         Check(
             "float64 logits near 1000",
@@ -97,6 +104,7 @@ CHECKS = {
             make_inputs=large_logits,
             probe=calls("softmax", "z"),
             oracle=REFERENCE,
+            rule="float64 logits give float64 probabilities",
         ),
     ),
     "hidden_softmax_layer": (
@@ -107,6 +115,7 @@ CHECKS = {
             make_inputs=public.logits(3, 2, 6, key="x"),
             probe=public.layer_probe,
             oracle=REFERENCE,
+            rule="applies **your** `softmax` along the last axis",
         ),
         Check(
             "inside a model, as the reference",
@@ -115,6 +124,7 @@ CHECKS = {
             make_inputs=public.dense_softmax_inputs(7, 6, 4),
             probe=public.model_probe,
             oracle=REFERENCE,
+            rule="on its own, inside a model",
         ),
     ),
     "hidden_categorical_crossentropy": (
@@ -125,6 +135,7 @@ CHECKS = {
             make_inputs=public.labels_and_probabilities(16, 10),
             probe=public.cce_probe,
             oracle=REFERENCE,
+            rule="It must match `keras.losses.CategoricalCrossentropy()` on the same probabilities",
         ),
         Check(
             "a batch of one",
@@ -133,6 +144,7 @@ CHECKS = {
             make_inputs=public.labels_and_probabilities(1, 4),
             probe=public.cce_probe,
             oracle=REFERENCE,
+            rule="then the mean over the examples: their sum divided by $m$",
         ),
         Check(
             "probabilities of exactly 0 and 1",
@@ -152,6 +164,7 @@ CHECKS = {
             },
             probe=public.cce_probe,
             oracle=REFERENCE,
+            rule="clip `y_pred` to `[epsilon, 1 - epsilon]`",
         ),
     ),
     "hidden_softmax_grad": (
@@ -162,6 +175,7 @@ CHECKS = {
             make_inputs=public.labels_and_logits(12, 10),
             probe=public.grad_probe,
             oracle=REFERENCE,
+            rule="Return $dJ/dZ$ for a batch of logits",
         ),
         Check(
             "large float64 logits",
@@ -170,6 +184,7 @@ CHECKS = {
             make_inputs=public.labels_and_logits(5, 6, dtype="float64", scale=300.0),
             probe=public.grad_probe,
             oracle=REFERENCE,
+            rule="large float64 logits stay exact (your stable `softmax` sees to that)",
         ),
     ),
     "hidden_softmax_classifier": (
@@ -179,6 +194,7 @@ CHECKS = {
             public.structure_ok,
             make_inputs=public.classifier_dims(7, 4),
             probe=public.structure_probe,
+            rule="one `Dense(num_classes)` (no activation: it outputs logits), then **your** `Softmax` layer",
         ),
         Check(
             "outputs softmax(x W + b) for other sizes",
@@ -186,6 +202,7 @@ CHECKS = {
             public.predicts_softmax_of_dense,
             make_inputs=public.classifier_dims(11, 5, m=9),
             probe=public.prediction_probe,
+            rule="one `Dense(num_classes)` (no activation: it outputs logits)",
         ),
     ),
 }

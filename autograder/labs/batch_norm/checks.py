@@ -69,8 +69,8 @@ CORE_CHECK = {
 }
 
 
-def from_scratch(grade_id: str) -> Check:
-    return from_scratch_check(ANSWERS, grade_id, CORE_CHECK[grade_id])
+def from_scratch(grade_id: str, rule: str) -> Check:
+    return from_scratch_check(ANSWERS, grade_id, CORE_CHECK[grade_id], rule)
 
 
 # ---------------------------------------------------------------- inputs
@@ -135,8 +135,9 @@ def _forward_hint(evidence: Evidence) -> str:
     """The known mistake that reproduces all of the student's (z_tilde, mean, variance), the closest if several do."""
     i, got = evidence.inputs, evidence.observed
     z = np.asarray(i["z"])
-    candidates = {name: f.forward(z, i["gamma"], i["beta"], EPSILON, **switches) for name, switches in
-                  FORWARD_MISTAKES.items()}
+    candidates = {
+        name: f.forward(z, i["gamma"], i["beta"], EPSILON, **switches) for name, switches in FORWARD_MISTAKES.items()
+    }
     # The wrong axis: any single axis but the last, and "the batch axis alone" for images.
     for axes in {(axis,) for axis in range(1, z.ndim)} | ({(0,)} if z.ndim > 2 else set()):
         candidates[f"axes{axes}"] = f.forward(z, i["gamma"], i["beta"], EPSILON, axes=axes)
@@ -202,8 +203,9 @@ def forward_invariants(evidence: Evidence) -> Verdict:
     channels = (z.shape[-1],)
     for key in ("mean", "variance"):
         if key in evidence.observed and to_numpy(evidence.observed[key]).shape != channels:
-            return failed(with_hint(f"{key} has shape {to_numpy(evidence.observed[key]).shape}, expected {channels}",
-                                    AXIS_HINT))
+            return failed(
+                with_hint(f"{key} has shape {to_numpy(evidence.observed[key]).shape}, expected {channels}", AXIS_HINT)
+            )
     variance = z.var(axis=axes)
     expected_std = i["gamma"] * np.sqrt(variance / (variance + EPSILON))
     tol = Tolerance(rtol=1e-3, atol=1e-3)  # Keras's own test tolerance for these statistics
@@ -288,7 +290,9 @@ def weights_as_specified(evidence: Evidence) -> Verdict:
                 f"{name} starts at {value[:3]}...; it should start at {initial[name]:g}: build() creates "
                 f"{', '.join(WEIGHT_NAMES)}, in that order, starting at ones, zeros, zeros, ones"
             )
-    return passed("gamma, beta (trainable), moving_mean, moving_variance (non-trainable), shape (C,), ones/zeros/zeros/ones")
+    return passed(
+        "gamma, beta (trainable), moving_mean, moving_variance (non-trainable), shape (C,), ones/zeros/zeros/ones"
+    )
 
 
 def one_training_call_probe(answers: Any, inputs: dict[str, Any]) -> dict[str, Any]:
@@ -299,8 +303,9 @@ def one_training_call_probe(answers: Any, inputs: dict[str, Any]) -> dict[str, A
 
 def model_built_probe(answers: Any, inputs: dict[str, Any]) -> dict[str, Any]:
     """build_model called, its model not run: all the integration check needs to see."""
-    answers.build_model(inputs["input_dim"], inputs["num_classes"], hidden_units=inputs["hidden_units"],
-                        use_batch_norm=True)
+    answers.build_model(
+        inputs["input_dim"], inputs["num_classes"], hidden_units=inputs["hidden_units"], use_batch_norm=True
+    )
     return {}
 
 
@@ -325,8 +330,9 @@ def fresh_inference_judge(evidence: Evidence) -> Verdict:
 def training_probe(answers: Any, inputs: dict[str, Any]) -> dict[str, Any]:
     """Every batch through ``layer(x, training=True)``: the last output, the moving statistics after each step."""
     batches = inputs["batches"]
-    layer = make_layer(answers.BatchNormalization, (None, *batches[0].shape[1:]), inputs["state"],
-                       momentum=inputs["momentum"])
+    layer = make_layer(
+        answers.BatchNormalization, (None, *batches[0].shape[1:]), inputs["state"], momentum=inputs["momentum"]
+    )
     means, variances, out = [], [], None
     for x in batches:
         out = layer(x, training=True)
@@ -339,7 +345,9 @@ def training_probe(answers: Any, inputs: dict[str, Any]) -> dict[str, Any]:
 def simulate(inputs: dict[str, Any], **mistakes) -> dict[str, np.ndarray]:
     """What ``training_probe`` observes on a layer that makes ``mistakes``."""
     s = inputs["state"]
-    state = f.LayerState(s["gamma"], s["beta"], s["moving_mean"].astype(np.float64), s["moving_variance"].astype(np.float64))
+    state = f.LayerState(
+        s["gamma"], s["beta"], s["moving_mean"].astype(np.float64), s["moving_variance"].astype(np.float64)
+    )
     means, variances, out = [], [], None
     for x in inputs["batches"]:
         out, state = f.training_step(state, x, inputs["momentum"], EPSILON, **mistakes)
@@ -356,8 +364,9 @@ def _layer_hint(evidence: Evidence, keys: Sequence[str]) -> str:
     return ""
 
 
-def training_matches(what: str, keys: Sequence[str] = ("out", "moving_mean", "moving_variance"),
-                     tolerance: Tolerance | None = None) -> Callable[[Evidence], Verdict]:
+def training_matches(
+    what: str, keys: Sequence[str] = ("out", "moving_mean", "moving_variance"), tolerance: Tolerance | None = None
+) -> Callable[[Evidence], Verdict]:
     """The training output and the moving statistics after each step match the oracle's."""
     names = {"out": "the training output", "moving_mean": "moving_mean", "moving_variance": "moving_variance"}
 
@@ -373,8 +382,10 @@ def training_matches(what: str, keys: Sequence[str] = ("out", "moving_mean", "mo
                 where = f" (rows: after each of {len(evidence.inputs['batches'])} steps)" if key != "out" else ""
                 return failed(with_hint(f"{names[key]}{where} differs from {what}: {outcome.problem}", hint))
         steps = len(evidence.inputs["batches"])
-        return passed(f"{', '.join(names[k] for k in keys)} match {what} over {steps} step(s) "
-                      f"at momentum {evidence.inputs['momentum']:g}")
+        return passed(
+            f"{', '.join(names[k] for k in keys)} match {what} over {steps} step(s) "
+            f"at momentum {evidence.inputs['momentum']:g}"
+        )
 
     return judge
 
@@ -401,8 +412,10 @@ def momentum_sweep_judge(evidence: Evidence) -> Verdict:
         if not verdict.passed:
             return failed(f"with momentum={momentum:g}: {verdict.message}")
     momenta = ", ".join(f"{m:g}" for m in evidence.inputs["momenta"])
-    return passed(f"moving statistics match keras.layers.BatchNormalization after "
-                  f"{len(evidence.inputs['batches'])} steps at momentum {momenta}")
+    return passed(
+        f"moving statistics match keras.layers.BatchNormalization after "
+        f"{len(evidence.inputs['batches'])} steps at momentum {momenta}"
+    )
 
 
 def inference_probe(answers: Any, inputs: dict[str, Any]) -> dict[str, Any]:
@@ -425,19 +438,31 @@ def inference_judge(evidence: Evidence) -> Verdict:
     for key in ("moving_mean", "moving_variance"):
         tight = Tolerance(rtol=1e-7, atol=0.0)
         if not compare(o[f"{key}_after"], o[f"{key}_before"], tolerance=tight).ok:
-            return failed(f"{mode}, {key} changed: the moving statistics are updated only in training"
-                          + (" (and only when the layer is trainable)" if i.get("frozen") else ""))
+            return failed(
+                f"{mode}, {key} changed: the moving statistics are updated only in training"
+                + (" (and only when the layer is trainable)" if i.get("frozen") else "")
+            )
     tolerance = output_tolerance(x, s["gamma"], s["moving_variance"])
-    outcome = compare(o["out"], f.inference(state, x, EPSILON).astype(np.float32), tolerance=tolerance, hidden=evidence.hidden)
+    outcome = compare(
+        o["out"], f.inference(state, x, EPSILON).astype(np.float32), tolerance=tolerance, hidden=evidence.hidden
+    )
     if outcome.ok:
         return passed(f"{mode}: normalises with the moving statistics and updates nothing")
     hint = ""
     if _matches(o["out"], f.forward(x, s["gamma"], s["beta"], EPSILON)[0]):
-        hint = ("the batch statistics are used; a frozen layer behaves as at inference (check `training and "
-                "self.trainable`)" if i.get("frozen") else
-                "the batch statistics are used at inference; with training=False use the moving statistics")
-    return failed(with_hint(f"{mode}, the output should be gamma * (x - moving_mean) / sqrt(moving_variance + "
-                            f"epsilon) + beta: {outcome.problem}", hint))
+        hint = (
+            "the batch statistics are used; a frozen layer behaves as at inference (check `training and "
+            "self.trainable`)"
+            if i.get("frozen")
+            else "the batch statistics are used at inference; with training=False use the moving statistics"
+        )
+    return failed(
+        with_hint(
+            f"{mode}, the output should be gamma * (x - moving_mean) / sqrt(moving_variance + "
+            f"epsilon) + beta: {outcome.problem}",
+            hint,
+        )
+    )
 
 
 def invariants_probe(answers: Any, inputs: dict[str, Any]) -> dict[str, Any]:
@@ -449,12 +474,21 @@ def invariants_probe(answers: Any, inputs: dict[str, Any]) -> dict[str, Any]:
 
 def invariants_judge(evidence: Evidence) -> Verdict:
     i = evidence.inputs
-    verdict = forward_invariants(Evidence({"z": i["x"], "gamma": i["gamma"], "beta": i["beta"]},
-                                          {"out": evidence.observed["out"]}, None, None, evidence.hidden))
+    verdict = forward_invariants(
+        Evidence(
+            {"z": i["x"], "gamma": i["gamma"], "beta": i["beta"]},
+            {"out": evidence.observed["out"]},
+            None,
+            None,
+            evidence.hidden,
+        )
+    )
     if not verdict.passed:
         return verdict
     variance = i["x"].astype(np.float64).var(axis=tuple(range(i["x"].ndim - 1)))
-    outcome = compare(evidence.observed["moving_variance"], variance.astype(np.float32), tolerance=Tolerance(1e-5, 1e-5))
+    outcome = compare(
+        evidence.observed["moving_variance"], variance.astype(np.float32), tolerance=Tolerance(1e-5, 1e-5)
+    )
     if not outcome.ok:
         return failed(f"with momentum=0 the moving variance must equal the batch's biased variance: {outcome.problem}")
     return passed("per channel: output mean beta and std gamma; with momentum 0 the moving variance is the batch's")
@@ -514,10 +548,15 @@ def mixed_precision_judge(evidence: Evidence) -> Verdict:
         if not outcome.ok:
             hint = ""
             if not np.all(np.isfinite(to_numpy(o[key]))):
-                hint = ("x**2 overflows float16 (above 65504): compute in float32 "
-                        "(ops.cast(inputs, 'float32')), then cast the output to self.compute_dtype")
-            return failed(with_hint(f"under mixed_float16, {key} differs from keras.layers.BatchNormalization: "
-                                    f"{outcome.problem}", hint))
+                hint = (
+                    "x**2 overflows float16 (above 65504): compute in float32 "
+                    "(ops.cast(inputs, 'float32')), then cast the output to self.compute_dtype"
+                )
+            return failed(
+                with_hint(
+                    f"under mixed_float16, {key} differs from keras.layers.BatchNormalization: {outcome.problem}", hint
+                )
+            )
     return passed("under mixed_float16: float32 weights and statistics, float16 output, same values as Keras")
 
 
@@ -528,11 +567,15 @@ def gradient_probe(answers: Any, inputs: dict[str, Any]) -> dict[str, Any]:
     layer = make_layer(answers.BatchNormalization, (None, x.shape[-1]), inputs["state"])
     variables = _variables(layer)
     upstream = ops.convert_to_tensor(inputs["upstream"])
-    grads = gradients(lambda x: ops.sum(layer(x, training=True) * upstream), [x], [variables["gamma"], variables["beta"]])
+    grads = gradients(
+        lambda x: ops.sum(layer(x, training=True) * upstream), [x], [variables["gamma"], variables["beta"]]
+    )
     if any(g is None for g in grads):
         missing = [n for n, g in zip(("x", "gamma", "beta"), grads, strict=True) if g is None]
-        raise ContractError(f"no gradient flows to {', '.join(missing)}: is the output computed from them with "
-                            "keras.ops (not NumPy, not .numpy())?")
+        raise ContractError(
+            f"no gradient flows to {', '.join(missing)}: is the output computed from them with "
+            "keras.ops (not NumPy, not .numpy())?"
+        )
     return {"d_x": grads[0], "d_gamma": grads[1], "d_beta": grads[2]}
 
 
@@ -543,10 +586,17 @@ def gradient_judge(evidence: Evidence) -> Verdict:
         if not outcome.ok:
             hint = ""
             if key == "d_x":
-                hint = ("the gradient with respect to the input differs: are the batch mean and variance computed "
-                        "from the inputs in the same graph (not from a NumPy copy)?")
-            return failed(with_hint(f"{key.replace('d_', 'the gradient with respect to ')} differs from "
-                                    f"keras.layers.BatchNormalization's: {outcome.problem}", hint))
+                hint = (
+                    "the gradient with respect to the input differs: are the batch mean and variance computed "
+                    "from the inputs in the same graph (not from a NumPy copy)?"
+                )
+            return failed(
+                with_hint(
+                    f"{key.replace('d_', 'the gradient with respect to ')} differs from "
+                    f"keras.layers.BatchNormalization's: {outcome.problem}",
+                    hint,
+                )
+            )
     return passed("gradients with respect to the input, gamma and beta match keras.layers.BatchNormalization's")
 
 
@@ -561,8 +611,9 @@ def with_upstream(make: Callable) -> Callable:
 
 def config_probe(answers: Any, inputs: dict[str, Any]) -> dict[str, Any]:
     x = inputs["batches"][0]
-    layer = make_layer(answers.BatchNormalization, (None, x.shape[-1]), inputs["state"],
-                       momentum=0.9, epsilon=1e-4, name="bn_check")
+    layer = make_layer(
+        answers.BatchNormalization, (None, x.shape[-1]), inputs["state"], momentum=0.9, epsilon=1e-4, name="bn_check"
+    )
     config = layer.get_config()
     clone = make_layer(lambda: type(layer).from_config(config), (None, x.shape[-1]), inputs["state"])
     return {
@@ -579,8 +630,10 @@ def config_judge(evidence: Evidence) -> Verdict:
     if o["name"] != "bn_check":
         return failed(f"the rebuilt layer is named {o['name']!r}: get_config must start from super().get_config()")
     if not (np.isclose(o["momentum"], 0.9) and np.isclose(o["epsilon"], 1e-4)):
-        return failed(f"from_config(get_config()) gives momentum={o['momentum']:g}, epsilon={o['epsilon']:g} instead "
-                      "of 0.9 and 0.0001: add them to get_config (and keep them as self.momentum, self.epsilon)")
+        return failed(
+            f"from_config(get_config()) gives momentum={o['momentum']:g}, epsilon={o['epsilon']:g} instead "
+            "of 0.9 and 0.0001: add them to get_config (and keep them as self.momentum, self.epsilon)"
+        )
     outcome = compare(o["out"], to_numpy(o["original"]))
     if not outcome.ok:
         return failed(f"the rebuilt layer computes something else: {outcome.problem}")
@@ -604,8 +657,11 @@ def saved_model_probe(answers: Any, inputs: dict[str, Any]) -> dict[str, Any]:
     reloaded_mean = moving_statistics(loaded.layers[-1])["moving_mean"]  # before a call can touch it
     # Called directly at inference: model.predict would trace a function per model, and the fit check
     # already runs predict (compiled) on the same layer.
-    return {"out": model(x, training=False), "reloaded": loaded(x, training=False),
-            "reloaded_moving_mean": reloaded_mean}
+    return {
+        "out": model(x, training=False),
+        "reloaded": loaded(x, training=False),
+        "reloaded_moving_mean": reloaded_mean,
+    }
 
 
 def saved_model_judge(evidence: Evidence) -> Verdict:
@@ -617,8 +673,10 @@ def saved_model_judge(evidence: Evidence) -> Verdict:
         return failed("the reloaded layer lost its moving statistics")
     expected = compare(o["out"], evidence.expected["out"], hidden=evidence.hidden)
     if not expected.ok:
-        return failed(f"the model's output at inference differs from the same model with keras.layers.BatchNormalization: "
-                      f"{expected.problem}")
+        return failed(
+            f"the model's output at inference differs from the same model with keras.layers.BatchNormalization: "
+            f"{expected.problem}"
+        )
     return passed("a model saved as .keras and reloaded predicts the same, with the same moving statistics")
 
 
@@ -626,8 +684,9 @@ def fit_probe(answers: Any, inputs: dict[str, Any]) -> dict[str, Any]:
     import keras
 
     x, y = inputs["x"], inputs["y"]
-    model = keras.Sequential([keras.Input(x.shape[1:]), keras.layers.Dense(x.shape[-1]),
-                              answers.BatchNormalization(name="bn")])
+    model = keras.Sequential(
+        [keras.Input(x.shape[1:]), keras.layers.Dense(x.shape[-1]), answers.BatchNormalization(name="bn")]
+    )
     model.compile(optimizer=keras.optimizers.SGD(0.01), loss="mse", jit_compile=False)
     layer = built(model.get_layer("bn"), (None, x.shape[-1]))
     steps = {"start": moving_statistics(layer)}
@@ -644,8 +703,10 @@ def fit_judge(evidence: Evidence) -> Verdict:
     o = evidence.observed
     moved = max(float(np.abs(o[f"{k}@fit"] - o[f"{k}@start"]).max()) for k in ("moving_mean", "moving_variance"))
     if moved < 1e-3:
-        return failed("model.fit did not move the moving statistics: in training (training=True) update them "
-                      "with variable.assign(...)")
+        return failed(
+            "model.fit did not move the moving statistics: in training (training=True) update them "
+            "with variable.assign(...)"
+        )
     tight = Tolerance(rtol=1e-7, atol=0.0)
     for step in ("predict", "evaluate"):
         for key in ("moving_mean", "moving_variance"):
@@ -682,8 +743,12 @@ def _describe(layer: Any, lab_bn: type) -> dict[str, Any]:
 def model_probe(answers: Any, inputs: dict[str, Any]) -> dict[str, Any]:
     import keras
 
-    model = answers.build_model(inputs["input_dim"], inputs["num_classes"], hidden_units=inputs["hidden_units"],
-                                use_batch_norm=inputs["use_batch_norm"])
+    model = answers.build_model(
+        inputs["input_dim"],
+        inputs["num_classes"],
+        hidden_units=inputs["hidden_units"],
+        use_batch_norm=inputs["use_batch_norm"],
+    )
     if not isinstance(model, keras.Model):
         raise ContractError(f"build_model must return a keras.Model, not {type(model).__name__}")
     layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
@@ -708,30 +773,42 @@ def model_judge(evidence: Evidence) -> Verdict:
     hidden, bn = i["hidden_units"], i["use_batch_norm"]
     summary = ", ".join(kinds)
     if [o["units"][n] for n in dense] != [*hidden, i["num_classes"]]:
-        return failed(f"expected Dense layers of {[*hidden, i['num_classes']]} units; the model has {summary} "
-                      f"with units {[o['units'][n] for n in dense]}")
+        return failed(
+            f"expected Dense layers of {[*hidden, i['num_classes']]} units; the model has {summary} "
+            f"with units {[o['units'][n] for n in dense]}"
+        )
     n_lab_bn = kinds.count("lab BatchNormalization")
     if "keras.layers.BatchNormalization" in kinds:
         return failed("the model uses keras.layers.BatchNormalization: use the lab's own BatchNormalization class")
     if n_lab_bn != (len(hidden) if bn else 0):
-        return failed(f"with use_batch_norm={bn} expected {len(hidden) if bn else 0} of the lab's "
-                      f"BatchNormalization layers; the model has {n_lab_bn} ({summary})")
+        return failed(
+            f"with use_batch_norm={bn} expected {len(hidden) if bn else 0} of the lab's "
+            f"BatchNormalization layers; the model has {n_lab_bn} ({summary})"
+        )
     expected_block = ["lab BatchNormalization", "ReLU"] if bn else ["ReLU"]
     for number, (n, following) in enumerate(zip(dense[:-1], dense[1:], strict=True), start=1):
-        block = ["ReLU" if _is_relu(kind, o["activations"][k]) else kind
-                 for k, kind in enumerate(kinds[n + 1 : following], start=n + 1)]
+        block = [
+            "ReLU" if _is_relu(kind, o["activations"][k]) else kind
+            for k, kind in enumerate(kinds[n + 1 : following], start=n + 1)
+        ]
         if block != expected_block:
-            return failed(f"hidden layer {number} goes Dense, {', '.join(block) or '(nothing)'}: expected Dense, "
-                          f"{', '.join(expected_block)}" + (" (Batch Norm normalises z, before the activation)"
-                                                            if bn else ""))
+            return failed(
+                f"hidden layer {number} goes Dense, {', '.join(block) or '(nothing)'}: expected Dense, "
+                f"{', '.join(expected_block)}" + (" (Batch Norm normalises z, before the activation)" if bn else "")
+            )
     for n in dense[:-1]:
         if o["use_bias"][n] == bn:
-            why = ("the bias b is redundant before Batch Norm (beta replaces it): use_bias=False" if bn else
-                   "without Batch Norm the hidden Dense layers need their bias: use_bias=True")
+            why = (
+                "the bias b is redundant before Batch Norm (beta replaces it): use_bias=False"
+                if bn
+                else "without Batch Norm the hidden Dense layers need their bias: use_bias=True"
+            )
             return failed(f"hidden Dense layer {dense.index(n) + 1} has use_bias={o['use_bias'][n]}: {why}")
         if o["activations"][n] not in ("linear", ""):
-            return failed(f"hidden Dense layer {dense.index(n) + 1} has activation {o['activations'][n]!r}: "
-                          "Batch Norm normalises z, before the activation (Dense, then BN, then ReLU)")
+            return failed(
+                f"hidden Dense layer {dense.index(n) + 1} has activation {o['activations'][n]!r}: "
+                "Batch Norm normalises z, before the activation (Dense, then BN, then ReLU)"
+            )
     out = to_numpy(o["out"]).astype(np.float64)
     if out.shape != (len(i["x"]), i["num_classes"]):
         return failed(f"the model maps {len(i['x'])} examples to shape {out.shape}")
@@ -771,72 +848,236 @@ model_training_judge = trained_accuracy(ACCURACY_THRESHOLD, f"{TRAINING_EPOCHS} 
 
 CHECKS: dict[str, tuple[Check, ...]] = {
     "test_batch_norm_forward": (
-        Check("z_tilde, mean and variance by the formulas", "batch_norm_forward",
-              forward_matches("the formulas of the notes", expect=numpy_forward),
-              make_inputs=forward_inputs(6, 4), probe=forward_probe),
-        Check("matches keras.ops.moments + keras.ops.batch_normalization", "batch_norm_forward",
-              forward_matches("keras.ops.batch_normalization"), make_inputs=forward_inputs(8, 3), probe=forward_probe,
-              oracle=BUILTIN),
-        Check("4-D inputs: statistics over every axis but the last", "batch_norm_forward", forward_invariants,
-              make_inputs=forward_inputs(4, 3, 3, 2), probe=forward_probe),
-        Check("a feature with a tiny spread (epsilon inside the square root)", "batch_norm_forward",
-              forward_matches("the formulas of the notes", expect=numpy_forward),
-              # Centred at 0: with a mean of 5, z - mean would cancel away float32 digits that the
-              # check is not about; sqrt(1e-4 + eps) vs sqrt(1e-4) + eps still differ threefold.
-              make_inputs=forward_inputs(16, 3, scale=0.01, loc=0.0), probe=forward_probe),
-        Check("a batch of one example", "batch_norm_forward",
-              forward_matches("the formulas of the notes (z_tilde = beta, variance 0)", expect=numpy_forward),
-              make_inputs=forward_inputs(1, 5), probe=forward_probe),
-        from_scratch("batch_norm_forward"),
+        Check(
+            "z_tilde, mean and variance by the formulas",
+            "batch_norm_forward",
+            forward_matches("the formulas of the notes", expect=numpy_forward),
+            make_inputs=forward_inputs(6, 4),
+            probe=forward_probe,
+            points=3.0,
+            rule="Note the **biased** variance: divide by $m$, not $m - 1$.",
+        ),
+        Check(
+            "matches keras.ops.moments + keras.ops.batch_normalization",
+            "batch_norm_forward",
+            forward_matches("keras.ops.batch_normalization"),
+            make_inputs=forward_inputs(8, 3),
+            probe=forward_probe,
+            oracle=BUILTIN,
+            rule="The result must agree with `keras.ops.moments` followed by `keras.ops.batch_normalization`",
+        ),
+        Check(
+            "4-D inputs: statistics over every axis but the last",
+            "batch_norm_forward",
+            forward_invariants,
+            make_inputs=forward_inputs(4, 3, 3, 2),
+            probe=forward_probe,
+            rule="for images `(m, height, width, channels)`: over examples and pixels, one mean per channel",
+        ),
+        Check(
+            "a feature with a tiny spread (epsilon inside the square root)",
+            "batch_norm_forward",
+            forward_matches("the formulas of the notes", expect=numpy_forward),
+            # Centred at 0: with a mean of 5, z - mean would cancel away float32 digits that the
+            # check is not about; sqrt(1e-4 + eps) vs sqrt(1e-4) + eps still differ threefold.
+            make_inputs=forward_inputs(16, 3, scale=0.01, loc=0.0),
+            probe=forward_probe,
+            points=2.0,
+            rule="$\\epsilon$ **inside** the square root",
+        ),
+        Check(
+            "a batch of one example",
+            "batch_norm_forward",
+            forward_matches("the formulas of the notes (z_tilde = beta, variance 0)", expect=numpy_forward),
+            make_inputs=forward_inputs(1, 5),
+            probe=forward_probe,
+            rule="a batch of one example must work too (its variance is 0, so $\\tilde z = \\beta$)",
+        ),
+        from_scratch(
+            "batch_norm_forward",
+            rule="`ops.batch_normalization` is what you are building, so it is not (nor any other built-in batch or layer normalisation)",
+        ),
     ),
     "test_batch_norm_layer": (
-        Check("weights: order, shapes, trainability, initial values", "batch_norm_layer",
-              weights_as_specified, make_inputs=lambda rng: {"channels": 3}, probe=weights_probe),
-        Check("a fresh layer at inference returns x / sqrt(1 + epsilon)", "batch_norm_layer", fresh_inference_judge,
-              make_inputs=normal_data(5, 3), probe=fresh_inference_probe),
-        Check("training step matches keras.layers.BatchNormalization", "batch_norm_layer",
-              training_matches("keras.layers.BatchNormalization"), make_inputs=layer_inputs(8, 4),
-              probe=training_probe, oracle=BUILTIN),
-        Check("moving statistics over 3 steps at momentum 0.99, 0.5 and 0", "batch_norm_layer", momentum_sweep_judge,
-              make_inputs=lambda rng: {**layer_inputs(6, 3, steps=3)(rng), "momenta": (0.99, 0.5, 0.0)},
-              probe=momentum_sweep_probe, oracle=BUILTIN),
-        Check("inference uses the moving statistics and updates nothing", "batch_norm_layer", inference_judge,
-              make_inputs=layer_inputs(6, 3), probe=inference_probe),
-        Check("trainable=False behaves as at inference", "batch_norm_layer", inference_judge,
-              make_inputs=lambda rng: {**layer_inputs(6, 3)(rng), "frozen": True}, probe=inference_probe),
-        Check("per channel: output mean beta and std gamma (4-D, momentum 0)", "batch_norm_layer", invariants_judge,
-              make_inputs=invariant_inputs(5, 3, 3, 2), probe=invariants_probe),
-        Check("4-D inputs match keras.layers.BatchNormalization", "batch_norm_layer",
-              training_matches("keras.layers.BatchNormalization"), make_inputs=layer_inputs(4, 3, 3, 2, steps=2),
-              probe=training_probe, oracle=BUILTIN),
-        Check("a batch of one in training", "batch_norm_layer", training_matches("keras.layers.BatchNormalization"),
-              make_inputs=layer_inputs(1, 4), probe=training_probe, oracle=BUILTIN),
-        Check("mixed_float16: float32 weights and computation, float16 output", "batch_norm_layer",
-              mixed_precision_judge, make_inputs=layer_inputs(8, 3, loc=250.0), probe=mixed_precision_probe,
-              oracle=BUILTIN),
-        Check("gradients match keras.layers.BatchNormalization's (GradientTape)", "batch_norm_layer", gradient_judge,
-              make_inputs=with_upstream(layer_inputs(6, 3)), probe=gradient_probe, oracle=BUILTIN),
-        Check("get_config / from_config round-trip", "batch_norm_layer", config_judge,
-              make_inputs=layer_inputs(4, 3), probe=config_probe),
-        Check("a model saved as .keras and reloaded predicts the same", "batch_norm_layer", saved_model_judge,
-              make_inputs=layer_inputs(5, 3), probe=saved_model_probe, oracle=BUILTIN),
-        Check("model.fit moves the moving statistics; predict and evaluate do not", "batch_norm_layer", fit_judge,
-              make_inputs=fit_inputs, probe=fit_probe),
-        integration_check("batch_norm_layer", "BatchNormalization", one_training_call_probe, ("batch_norm_forward",),
-                          normal_data(6, 3)),
-        from_scratch("batch_norm_layer"),
+        Check(
+            "weights: order, shapes, trainability, initial values",
+            "batch_norm_layer",
+            weights_as_specified,
+            make_inputs=lambda rng: {"channels": 3},
+            probe=weights_probe,
+            rule="create, with `self.add_weight`, in this order, each of shape `(C,)`",
+        ),
+        Check(
+            "a fresh layer at inference returns x / sqrt(1 + epsilon)",
+            "batch_norm_layer",
+            fresh_inference_judge,
+            make_inputs=normal_data(5, 3),
+            probe=fresh_inference_probe,
+            rule="a fresh layer (moving mean 0, moving variance 1) at test time returns $x / \\sqrt{1 + \\epsilon}$",
+        ),
+        Check(
+            "training step matches keras.layers.BatchNormalization",
+            "batch_norm_layer",
+            training_matches("keras.layers.BatchNormalization"),
+            make_inputs=layer_inputs(8, 4),
+            probe=training_probe,
+            oracle=BUILTIN,
+            points=3.0,
+            rule="normalise with the batch statistics (your `batch_norm_forward`) and update both moving statistics",
+        ),
+        Check(
+            "moving statistics over 3 steps at momentum 0.99, 0.5 and 0",
+            "batch_norm_layer",
+            momentum_sweep_judge,
+            make_inputs=lambda rng: {**layer_inputs(6, 3, steps=3)(rng), "momenta": (0.99, 0.5, 0.0)},
+            probe=momentum_sweep_probe,
+            oracle=BUILTIN,
+            points=3.0,
+            rule="`moving = momentum * moving + (1 - momentum) * batch`, for any momentum from 0 to 1",
+        ),
+        Check(
+            "inference uses the moving statistics and updates nothing",
+            "batch_norm_layer",
+            inference_judge,
+            make_inputs=layer_inputs(6, 3),
+            probe=inference_probe,
+            points=3.0,
+            rule="Otherwise normalise with the moving statistics and change nothing.",
+        ),
+        Check(
+            "trainable=False behaves as at inference",
+            "batch_norm_layer",
+            inference_judge,
+            make_inputs=lambda rng: {**layer_inputs(6, 3)(rng), "frozen": True},
+            probe=inference_probe,
+            rule="a frozen layer behaves as at test time",
+        ),
+        Check(
+            "per channel: output mean beta and std gamma (4-D, momentum 0)",
+            "batch_norm_layer",
+            invariants_judge,
+            make_inputs=invariant_inputs(5, 3, 3, 2),
+            probe=invariants_probe,
+            points=2.0,
+            rule="in training, each channel of the output has mean $\\beta$ and standard deviation $|\\gamma|$",
+        ),
+        Check(
+            "4-D inputs match keras.layers.BatchNormalization",
+            "batch_norm_layer",
+            training_matches("keras.layers.BatchNormalization"),
+            make_inputs=layer_inputs(4, 3, 3, 2, steps=2),
+            probe=training_probe,
+            oracle=BUILTIN,
+            rule="inputs of any rank (statistics over every axis but the last)",
+        ),
+        Check(
+            "a batch of one in training",
+            "batch_norm_layer",
+            training_matches("keras.layers.BatchNormalization"),
+            make_inputs=layer_inputs(1, 4),
+            probe=training_probe,
+            oracle=BUILTIN,
+            rule="a batch of one example in training",
+        ),
+        Check(
+            "mixed_float16: float32 weights and computation, float16 output",
+            "batch_norm_layer",
+            mixed_precision_judge,
+            make_inputs=layer_inputs(8, 3, loc=250.0),
+            probe=mixed_precision_probe,
+            oracle=BUILTIN,
+            rule="your weights and computation stay float32 and the output is float16",
+        ),
+        Check(
+            "gradients match keras.layers.BatchNormalization's (GradientTape)",
+            "batch_norm_layer",
+            gradient_judge,
+            make_inputs=with_upstream(layer_inputs(6, 3)),
+            probe=gradient_probe,
+            oracle=BUILTIN,
+            rule="`GradientTape` must give the same gradients as for `keras.layers.BatchNormalization`",
+        ),
+        Check(
+            "get_config / from_config round-trip",
+            "batch_norm_layer",
+            config_judge,
+            make_inputs=layer_inputs(4, 3),
+            probe=config_probe,
+            rule="`get_config`: add `momentum` and `epsilon` to the base config",
+        ),
+        Check(
+            "a model saved as .keras and reloaded predicts the same",
+            "batch_norm_layer",
+            saved_model_judge,
+            make_inputs=layer_inputs(5, 3),
+            probe=saved_model_probe,
+            oracle=BUILTIN,
+            rule="a model with your layer, saved and loaded back, must predict the same",
+        ),
+        Check(
+            "model.fit moves the moving statistics; predict and evaluate do not",
+            "batch_norm_layer",
+            fit_judge,
+            make_inputs=fit_inputs,
+            probe=fit_probe,
+            points=2.0,
+            rule="`model.fit` calls your layer with `training=True`, so it moves the moving statistics",
+        ),
+        integration_check(
+            "batch_norm_layer",
+            "BatchNormalization",
+            one_training_call_probe,
+            ("batch_norm_forward",),
+            normal_data(6, 3),
+            rule="(your `batch_norm_forward`)",
+        ),
+        from_scratch(
+            "batch_norm_layer",
+            rule="`keras.layers.BatchNormalization` and `ops.batch_normalization` may not do the work",
+        ),
     ),
     "test_build_model": (
-        Check("Dense(use_bias=False), the lab's BatchNormalization, ReLU; softmax out", "build_model", model_judge,
-              make_inputs=model_inputs(), probe=model_probe),
-        Check("use_batch_norm=False: Dense with bias, no BatchNormalization", "build_model", model_judge,
-              make_inputs=model_inputs(use_batch_norm=False), probe=model_probe),
-        Check("hidden_units=(32, 16, 8) gives three hidden layers", "build_model", model_judge,
-              make_inputs=model_inputs(hidden_units=(32, 16, 8), input_dim=7, num_classes=3), probe=model_probe),
-        Check(f"learns the digits: test accuracy >= {ACCURACY_THRESHOLD}", "build_model", model_training_judge,
-              make_inputs=digits_inputs, probe=model_training_probe),
-        integration_check("build_model", "build_model", model_built_probe, ("BatchNormalization",),
-                          model_inputs(hidden_units=(8,))),
-        from_scratch("build_model"),
+        Check(
+            "Dense(use_bias=False), the lab's BatchNormalization, ReLU; softmax out",
+            "build_model",
+            model_judge,
+            make_inputs=model_inputs(),
+            probe=model_probe,
+            points=2.0,
+            rule="then (if `use_batch_norm`) **your** `BatchNormalization`, then a ReLU",
+        ),
+        Check(
+            "use_batch_norm=False: Dense with bias, no BatchNormalization",
+            "build_model",
+            model_judge,
+            make_inputs=model_inputs(use_batch_norm=False),
+            probe=model_probe,
+            rule="`Dense(units, use_bias=not use_batch_norm)`",
+        ),
+        Check(
+            "hidden_units=(32, 16, 8) gives three hidden layers",
+            "build_model",
+            model_judge,
+            make_inputs=model_inputs(hidden_units=(32, 16, 8), input_dim=7, num_classes=3),
+            probe=model_probe,
+            rule="for each entry of `hidden_units`",
+        ),
+        Check(
+            f"learns the digits: test accuracy >= {ACCURACY_THRESHOLD}",
+            "build_model",
+            model_training_judge,
+            make_inputs=digits_inputs,
+            probe=model_training_probe,
+            rule="a test accuracy of at least 0.90 after 5 epochs of Adam(1e-3)",
+        ),
+        integration_check(
+            "build_model",
+            "build_model",
+            model_built_probe,
+            ("BatchNormalization",),
+            model_inputs(hidden_units=(8,)),
+            rule="**your** `BatchNormalization`",
+        ),
+        from_scratch("build_model", rule="`keras.layers.BatchNormalization` does not count as your layer"),
     ),
 }

@@ -35,8 +35,8 @@ CORE_CHECK = {
 }
 
 
-def from_scratch(grade_id: str) -> Check:
-    return from_scratch_check(ANSWERS, grade_id, CORE_CHECK[grade_id])
+def from_scratch(grade_id: str, rule: str) -> Check:
+    return from_scratch_check(ANSWERS, grade_id, CORE_CHECK[grade_id], rule)
 
 
 # ---------------------------------------------------------------- the samplers
@@ -79,8 +79,10 @@ def shape_and_bounds(evidence: Evidence) -> Verdict:
     low, high = i["low"] * (1 - 1e-12), i["high"] * (1 + 1e-12)
     outside = (out < low) | (out > high)
     if outside.any():
-        return failed(f"{int(outside.sum())} of {out.size} draws fall outside [{i['low']:g}, {i['high']:g}] "
-                      f"(min {out.min():.6g}, max {out.max():.6g})")
+        return failed(
+            f"{int(outside.sum())} of {out.size} draws fall outside [{i['low']:g}, {i['high']:g}] "
+            f"(min {out.min():.6g}, max {out.max():.6g})"
+        )
     return passed(f"{out.size} draws, all in [{i['low']:g}, {i['high']:g}]")
 
 
@@ -90,8 +92,10 @@ def _log_scale_hint(values: np.ndarray, low: float, high: float, transform: str)
     if values.size and np.unique(np.round(np.log10(values), 9)).size <= int(b - a) + 1:
         return f"the exponent r takes only integer values: draw it from a continuous uniform on [{a:g}, {b:g}]"
     if ks_uniform(values, low, high).ok:
-        return (f"the draws are uniform on a linear scale, so about 90% land in the top decade: sample the "
-                f"exponent r uniformly on [log10 low, log10 high] = [{a:g}, {b:g}], then take {transform}")
+        return (
+            f"the draws are uniform on a linear scale, so about 90% land in the top decade: sample the "
+            f"exponent r uniformly on [log10 low, log10 high] = [{a:g}, {b:g}], then take {transform}"
+        )
     with np.errstate(all="ignore"):
         if ks_uniform(np.log(values), a, b).ok or ks_uniform(np.log10(values), math.log(low), math.log(high)).ok:
             return "natural log and log10 are mixed, which changes the range: use log10 for r and 10**r back"
@@ -107,8 +111,13 @@ def log_uniform_judge(evidence: Evidence) -> Verdict:
     if test.ok:
         return passed(f"log10 of the draws is uniform on [{a:g}, {b:g}] ({test.detail})")
     hint = _log_scale_hint(out, i["low"], i["high"], "alpha = 10**r")
-    return failed(with_hint(f"log10 of the draws is not uniform on [{a:g}, {b:g}]: {test.detail}, below the "
-                            f"{FALSE_REJECT:g} a correct sampler falls under", hint))
+    return failed(
+        with_hint(
+            f"log10 of the draws is not uniform on [{a:g}, {b:g}]: {test.detail}, below the "
+            f"{FALSE_REJECT:g} a correct sampler falls under",
+            hint,
+        )
+    )
 
 
 def ends_reached(evidence: Evidence) -> Verdict:
@@ -120,8 +129,10 @@ def ends_reached(evidence: Evidence) -> Verdict:
         lo, hi = float(np.min(np.log10(out))), float(np.max(np.log10(out)))
     if lo - a <= 0.01 and b - hi <= 0.01:
         return passed(f"log10 of the draws spans [{lo:.4f}, {hi:.4f}], the whole of [{a:g}, {b:g}]")
-    return failed(f"over {out.size} draws, log10 spans only [{lo:.4f}, {hi:.4f}] instead of [{a:g}, {b:g}]: "
-                  "is the range of the exponent off (a wrong end, or log and log10 mixed)?")
+    return failed(
+        f"over {out.size} draws, log10 spans only [{lo:.4f}, {hi:.4f}] instead of [{a:g}, {b:g}]: "
+        "is the range of the exponent off (a wrong end, or log and log10 mixed)?"
+    )
 
 
 def three_quarters_below(evidence: Evidence) -> Verdict:
@@ -140,14 +151,18 @@ def determinism(evidence: Evidence) -> Verdict:
     o = evidence.observed
     # The global states first: when one changed, that is the mistake to name.
     if not o["numpy_global_untouched"]:
-        return failed("np.random's global state changed: draw with the `rng` argument (rng.uniform, rng.random), "
-                      "not np.random.uniform")
+        return failed(
+            "np.random's global state changed: draw with the `rng` argument (rng.uniform, rng.random), "
+            "not np.random.uniform"
+        )
     if not o["python_random_untouched"]:
         return failed("Python's `random` module was used: draw with the `rng` argument")
     # Exact equality is the point here: the same seed must give the very same draws.
     if o["out"].shape != o["same"].shape or not np.array_equal(o["out"], o["same"]):
-        return failed("two generators with the same seed gave different draws: take every random number from "
-                      "`rng`, not from a new generator")
+        return failed(
+            "two generators with the same seed gave different draws: take every random number from "
+            "`rng`, not from a new generator"
+        )
     if o["out"].shape == o["other"].shape and np.array_equal(o["out"], o["other"]):
         return failed("another seed gave the very same draws: are the draws taken from `rng` at all?")
     return passed("same seed, same draws; another seed, other draws; no global random state touched")
@@ -168,8 +183,11 @@ def bad_range_judge(rule: str) -> Callable[[Evidence], Verdict]:
     """Every bad range must have raised ValueError."""
 
     def judge(evidence: Evidence) -> Verdict:
-        wrong = [f"({key.replace(':', ', ')}) {'raised ' + got if got else 'returned'}"
-                 for key, got in evidence.observed.items() if got != "ValueError"]
+        wrong = [
+            f"({key.replace(':', ', ')}) {'raised ' + got if got else 'returned'}"
+            for key, got in evidence.observed.items()
+            if got != "ValueError"
+        ]
         if wrong:
             return failed(f"expected ValueError unless {rule}: " + "; ".join(wrong))
         return passed(f"ValueError unless {rule}")
@@ -186,8 +204,10 @@ def _beta_hint(out: np.ndarray, low: float, high: float) -> str:
     """Which misreading of beta = 1 - 10**r the draws show, if any."""
     with np.errstate(all="ignore"):
         if 0 < low and ks_uniform(beta_transform(out), math.log10(low), math.log10(high)).ok:
-            return ("r is drawn on [log10(low), log10(high)]; beta needs r uniform on "
-                    "[log10(1 - high), log10(1 - low)], then beta = 1 - 10**r")
+            return (
+                "r is drawn on [log10(low), log10(high)]; beta needs r uniform on "
+                "[log10(1 - high), log10(1 - low)], then beta = 1 - 10**r"
+            )
         if ks_uniform(np.log10(out), math.log10(1 - high), math.log10(1 - low)).ok:
             return "the draws are 10**r, which is 1 - beta: return beta = 1 - 10**r"
     return ""
@@ -202,8 +222,10 @@ def beta_ks_judge(evidence: Evidence) -> Verdict:
         return passed(f"log10(1 - beta) is uniform on [{a:g}, {b:g}] ({test.detail})")
     hint = _beta_hint(out, i["low"], i["high"])
     if not hint and ks_uniform(out, i["low"], i["high"]).ok:
-        hint = ("beta is uniform on a linear scale: sample r uniformly on [log10(1 - high), log10(1 - low)] "
-                "and return 1 - 10**r")
+        hint = (
+            "beta is uniform on a linear scale: sample r uniformly on [log10(1 - high), log10(1 - low)] "
+            "and return 1 - 10**r"
+        )
     return failed(with_hint(f"log10(1 - beta) is not uniform on [{a:g}, {b:g}]: {test.detail}", hint))
 
 
@@ -215,8 +237,10 @@ def beta_half_above(evidence: Evidence) -> Verdict:
         return passed(f"the median beta is {np.median(out):.4f}; {test.detail}")
     hint = _beta_hint(out, 0.9, 0.999)
     if not hint and 0.9 <= out.min() and np.mean(out >= 0.99) < 0.2:
-        hint = ("too few draws near 1: uniform beta (or KerasTuner's reverse_log) puts only about 10% at or above "
-                "0.99, where the averaging window 1/(1 - beta) changes fastest")
+        hint = (
+            "too few draws near 1: uniform beta (or KerasTuner's reverse_log) puts only about 10% at or above "
+            "0.99, where the averaging window 1/(1 - beta) changes fastest"
+        )
     return failed(with_hint(f"on [0.9, 0.999] half of the draws should be >= 0.99 (median 0.99): {test.detail}", hint))
 
 
@@ -241,8 +265,9 @@ def _run_search(answers: Any, inputs: dict[str, Any], score: Callable[[dict], fl
         calls.append(dict(params))
         return score(params)
 
-    results = answers.random_search(objective, inputs["space"], inputs["n_trials"],
-                                    np.random.default_rng(inputs["seed"]))
+    results = answers.random_search(
+        objective, inputs["space"], inputs["n_trials"], np.random.default_rng(inputs["seed"])
+    )
     if not isinstance(results, list | tuple) or not all(isinstance(r, tuple | list) and len(r) == 2 for r in results):
         raise ContractError("random_search must return a list of (score, params) pairs")
     return calls, list(results)
@@ -277,23 +302,30 @@ def search_calls_judge(evidence: Evidence) -> Verdict:
     if o["n_calls"] != n:
         return failed(f"the objective was called {o['n_calls']} times for n_trials={n}: call it once per trial")
     if o["call_names"] != sorted(space) or set(o["names_per_call"]) != {len(space)}:
-        return failed(f"each call must pass one value per hyperparameter, {sorted(space)}, as keyword arguments; "
-                      f"the calls passed {o['call_names']}")
+        return failed(
+            f"each call must pass one value per hyperparameter, {sorted(space)}, as keyword arguments; "
+            f"the calls passed {o['call_names']}"
+        )
     if o["n_results"] != n:
         what = "only the best" if o["n_results"] == 1 else f"{o['n_results']} of them"
-        return failed(f"random_search returned {o['n_results']} result(s) for n_trials={n}: return every trial's "
-                      f"(score, params), not {what}")
+        return failed(
+            f"random_search returned {o['n_results']} result(s) for n_trials={n}: return every trial's "
+            f"(score, params), not {what}"
+        )
     for name, (kind, low, high) in space.items():
         values, types = o[f"call_values:{name}"], o[f"call_types:{name}"]
         if kind == "int":
             if not set(types) <= {"int", "int64", "int32"}:
-                return failed(f"'{name}' is an 'int' hyperparameter but came as {types}: draw integers "
-                              "(rng.integers(low, high + 1))")
+                return failed(
+                    f"'{name}' is an 'int' hyperparameter but came as {types}: draw integers "
+                    "(rng.integers(low, high + 1))"
+                )
         elif not set(types) <= {"float", "float64"}:
             return failed(f"'{name}' came as {types}; a '{kind}' hyperparameter is a float")
         if np.any(values < low) or np.any(values > high):
-            return failed(f"'{name}' ({kind}) took values outside [{low:g}, {high:g}]: min {values.min():g}, "
-                          f"max {values.max():g}")
+            return failed(
+                f"'{name}' ({kind}) took values outside [{low:g}, {high:g}]: min {values.min():g}, max {values.max():g}"
+            )
     return passed(f"{n} calls, one value per hyperparameter of the right kind and range, {n} results")
 
 
@@ -339,9 +371,13 @@ def order_judge(evidence: Evidence) -> Verdict:
     if order == list(ORDER_EXPECTED):
         return passed("sorted best first by score, ties kept in trial order, NaN scores last")
     shown = ", ".join("nan" if math.isnan(s) else f"{s:g}" for s in scores)
-    return failed(with_hint(f"for scores {[f'{s:g}' for s in ORDER_SCORES]} by trial, the results should be "
-                            f"trials {list(ORDER_EXPECTED)}; got trials {order} (scores {shown})",
-                            _order_hint(order, scores)))
+    return failed(
+        with_hint(
+            f"for scores {[f'{s:g}' for s in ORDER_SCORES]} by trial, the results should be "
+            f"trials {list(ORDER_EXPECTED)}; got trials {order} (scores {shown})",
+            _order_hint(order, scores),
+        )
+    )
 
 
 def distribution_probe(answers: Any, inputs: dict[str, Any]) -> dict[str, Any]:
@@ -378,8 +414,9 @@ def distributions_judge(evidence: Evidence) -> Verdict:
         if not test.ok:
             sampler = {"log": "sample_log_uniform", "beta": "sample_beta"}.get(kind)
             advice = f": draw a '{kind}' hyperparameter with your {sampler}" if sampler else ""
-            return failed(f"'{name}' ({kind}, [{low:g}, {high:g}]) is not drawn as that kind should be "
-                          f"({test.detail}){advice}")
+            return failed(
+                f"'{name}' ({kind}, [{low:g}, {high:g}]) is not drawn as that kind should be ({test.detail}){advice}"
+            )
     return passed(f"over {i['n_trials']} trials every kind has its distribution (log, beta, uniform, int)")
 
 
@@ -388,8 +425,10 @@ def search_determinism_probe(answers: Any, inputs: dict[str, Any]) -> dict[str, 
     first = [(float(s), sorted(p.items())) for s, p in _run_search(answers, inputs, lambda p: 0.0)[1]]
     np_after, py_after = np.random.get_state(), random.getstate()
     again = [(float(s), sorted(p.items())) for s, p in _run_search(answers, inputs, lambda p: 0.0)[1]]
-    other = [(float(s), sorted(p.items())) for s, p in
-             _run_search(answers, {**inputs, "seed": inputs["seed"] + 1}, lambda p: 0.0)[1]]
+    other = [
+        (float(s), sorted(p.items()))
+        for s, p in _run_search(answers, {**inputs, "seed": inputs["seed"] + 1}, lambda p: 0.0)[1]
+    ]
     return {
         "same": repr(first) == repr(again),
         "differs": repr(first) != repr(other),
@@ -418,8 +457,10 @@ def unknown_kind_judge(evidence: Evidence) -> Verdict:
     got = evidence.observed["raised"]
     if got == "ValueError":
         return passed("an unknown kind raises ValueError")
-    return failed(f"a space with kind 'normal' should raise ValueError naming the kinds there are; it "
-                  f"{'raised ' + got if got else 'ran'}")
+    return failed(
+        f"a space with kind 'normal' should raise ValueError naming the kinds there are; it "
+        f"{'raised ' + got if got else 'ran'}"
+    )
 
 
 _BAD_LOG_RANGES = ((0.0, 1.0), (-1.0, 1.0), (1.0, 0.1), (0.5, 0.5))
@@ -427,45 +468,156 @@ _BAD_BETA_RANGES = ((-0.1, 0.9), (0.9, 1.0), (0.99, 0.9), (0.5, 0.5))
 
 CHECKS: dict[str, tuple[Check, ...]] = {
     "test_sample_log_uniform": (
-        Check("shape (size,), every draw in [low, high]", "sample_log_uniform", shape_and_bounds,
-              make_inputs=sampler_inputs(1e-4, 1.0), probe=sampler_probe("sample_log_uniform")),
-        Check("log10 of the draws is uniform (Kolmogorov-Smirnov)", "sample_log_uniform", log_uniform_judge,
-              make_inputs=sampler_inputs(1e-4, 1.0), probe=sampler_probe("sample_log_uniform")),
-        Check("the draws reach both ends of the range", "sample_log_uniform", ends_reached,
-              make_inputs=sampler_inputs(1e-4, 1.0), probe=sampler_probe("sample_log_uniform")),
-        Check("3/4 of the draws on [1e-4, 1] are below 0.1", "sample_log_uniform", three_quarters_below,
-              make_inputs=sampler_inputs(1e-4, 1.0), probe=sampler_probe("sample_log_uniform")),
-        Check("randomness only from rng", "sample_log_uniform", determinism,
-              make_inputs=sampler_inputs(1e-3, 10.0, size=50), probe=sampler_probe("sample_log_uniform")),
-        Check("ValueError unless 0 < low < high", "sample_log_uniform", bad_range_judge("0 < low < high"),
-              probe=bad_range_probe("sample_log_uniform", _BAD_LOG_RANGES)),
-        from_scratch("sample_log_uniform"),
+        Check(
+            "shape (size,), every draw in [low, high]",
+            "sample_log_uniform",
+            shape_and_bounds,
+            make_inputs=sampler_inputs(1e-4, 1.0),
+            probe=sampler_probe("sample_log_uniform"),
+            rule="Return `size` floats in `[low, high]`",
+        ),
+        Check(
+            "log10 of the draws is uniform (Kolmogorov-Smirnov)",
+            "sample_log_uniform",
+            log_uniform_judge,
+            make_inputs=sampler_inputs(1e-4, 1.0),
+            probe=sampler_probe("sample_log_uniform"),
+            points=3.0,
+            rule="whose base-10 logarithm is uniform on `[log10(low), log10(high)]`",
+        ),
+        Check(
+            "the draws reach both ends of the range",
+            "sample_log_uniform",
+            ends_reached,
+            make_inputs=sampler_inputs(1e-4, 1.0),
+            probe=sampler_probe("sample_log_uniform"),
+            rule="the draws reach both ends of the range",
+        ),
+        Check(
+            "3/4 of the draws on [1e-4, 1] are below 0.1",
+            "sample_log_uniform",
+            three_quarters_below,
+            make_inputs=sampler_inputs(1e-4, 1.0),
+            probe=sampler_probe("sample_log_uniform"),
+            points=2.0,
+            rule="each decade gets the same share of the draws",
+        ),
+        Check(
+            "randomness only from rng",
+            "sample_log_uniform",
+            determinism,
+            make_inputs=sampler_inputs(1e-3, 10.0, size=50),
+            probe=sampler_probe("sample_log_uniform"),
+            rule="Take every random number from `rng`",
+        ),
+        Check(
+            "ValueError unless 0 < low < high",
+            "sample_log_uniform",
+            bad_range_judge("0 < low < high"),
+            probe=bad_range_probe("sample_log_uniform", _BAD_LOG_RANGES),
+            rule="Raise a `ValueError` unless `0 < low < high`.",
+        ),
+        from_scratch(
+            "sample_log_uniform",
+            rule="a ready-made log-scale sampler (`scipy.stats.loguniform` or `reciprocal`, Optuna, KerasTuner, scikit-learn) does not count",
+        ),
     ),
     "test_sample_beta": (
-        Check("shape (size,), every draw in [low, high]", "sample_beta", shape_and_bounds,
-              make_inputs=sampler_inputs(0.9, 0.999), probe=sampler_probe("sample_beta")),
-        Check("log10(1 - beta) is uniform (Kolmogorov-Smirnov)", "sample_beta", beta_ks_judge,
-              make_inputs=sampler_inputs(0.9, 0.999), probe=sampler_probe("sample_beta")),
-        Check("half of the draws on [0.9, 0.999] are >= 0.99", "sample_beta", beta_half_above,
-              make_inputs=sampler_inputs(0.9, 0.999), probe=sampler_probe("sample_beta")),
-        Check("randomness only from rng", "sample_beta", determinism,
-              make_inputs=sampler_inputs(0.5, 0.99, size=50), probe=sampler_probe("sample_beta")),
-        Check("ValueError unless 0 <= low < high < 1", "sample_beta", bad_range_judge("0 <= low < high < 1"),
-              probe=bad_range_probe("sample_beta", _BAD_BETA_RANGES)),
-        from_scratch("sample_beta"),
+        Check(
+            "shape (size,), every draw in [low, high]",
+            "sample_beta",
+            shape_and_bounds,
+            make_inputs=sampler_inputs(0.9, 0.999),
+            probe=sampler_probe("sample_beta"),
+            rule="Return `size` values of $\\beta$ in `[low, high]`",
+        ),
+        Check(
+            "log10(1 - beta) is uniform (Kolmogorov-Smirnov)",
+            "sample_beta",
+            beta_ks_judge,
+            make_inputs=sampler_inputs(0.9, 0.999),
+            probe=sampler_probe("sample_beta"),
+            points=3.0,
+            rule="such that $\\log_{10}(1 - \\beta)$ is uniform on `[log10(1 - high), log10(1 - low)]`",
+        ),
+        Check(
+            "half of the draws on [0.9, 0.999] are >= 0.99",
+            "sample_beta",
+            beta_half_above,
+            make_inputs=sampler_inputs(0.9, 0.999),
+            probe=sampler_probe("sample_beta"),
+            points=2.0,
+            rule="on $[0.9, 0.999]$, half of the draws are then at least 0.99",
+        ),
+        Check(
+            "randomness only from rng",
+            "sample_beta",
+            determinism,
+            make_inputs=sampler_inputs(0.5, 0.99, size=50),
+            probe=sampler_probe("sample_beta"),
+            rule="Randomness only from `rng`.",
+        ),
+        Check(
+            "ValueError unless 0 <= low < high < 1",
+            "sample_beta",
+            bad_range_judge("0 <= low < high < 1"),
+            probe=bad_range_probe("sample_beta", _BAD_BETA_RANGES),
+            rule="Raise a `ValueError` unless `0 <= low < high < 1`.",
+        ),
+        from_scratch("sample_beta", rule="the same ready-made samplers do not count here either"),
     ),
     "test_random_search": (
-        Check("n_trials calls, one value per name of the right kind and range", "random_search",
-              search_calls_judge, make_inputs=search_inputs(12), probe=search_probe),
-        Check("sorted best first by score, ties in trial order, NaN last", "random_search", order_judge,
-              make_inputs=search_inputs(8), probe=order_probe),
-        Check("each kind has its distribution over 2000 trials", "random_search", distributions_judge,
-              make_inputs=search_inputs(2000), probe=distribution_probe),
-        Check("randomness only from rng", "random_search", search_determinism,
-              make_inputs=search_inputs(6), probe=search_determinism_probe),
-        Check("an unknown kind raises ValueError", "random_search", unknown_kind_judge, probe=unknown_kind_probe),
-        integration_check("random_search", "random_search", search_probe, ("sample_log_uniform", "sample_beta"),
-                          search_inputs(4)),
-        from_scratch("random_search"),
+        Check(
+            "n_trials calls, one value per name of the right kind and range",
+            "random_search",
+            search_calls_judge,
+            make_inputs=search_inputs(12),
+            probe=search_probe,
+            points=2.0,
+            rule="For each of `n_trials` trials, draw a fresh value for every name of `space`",
+        ),
+        Check(
+            "sorted best first by score, ties in trial order, NaN last",
+            "random_search",
+            order_judge,
+            make_inputs=search_inputs(8),
+            probe=order_probe,
+            rule="a stable sort that keeps tied trials in the order they ran, with `NaN` scores (a diverged training) last",
+        ),
+        Check(
+            "each kind has its distribution over 2000 trials",
+            "random_search",
+            distributions_judge,
+            make_inputs=search_inputs(2000),
+            probe=distribution_probe,
+            points=2.0,
+            rule='`"uniform"` (`rng.uniform`) and `"int"` (integers from `low` to `high`, **both included**)',
+        ),
+        Check(
+            "randomness only from rng",
+            "random_search",
+            search_determinism,
+            make_inputs=search_inputs(6),
+            probe=search_determinism_probe,
+            rule="All randomness comes from `rng`.",
+        ),
+        Check(
+            "an unknown kind raises ValueError",
+            "random_search",
+            unknown_kind_judge,
+            probe=unknown_kind_probe,
+            rule="Raise a `ValueError` for an unknown kind.",
+        ),
+        integration_check(
+            "random_search",
+            "random_search",
+            search_probe,
+            ("sample_log_uniform", "sample_beta"),
+            search_inputs(4),
+            rule='`"log"` (your `sample_log_uniform`), `"beta"` (your `sample_beta`)',
+        ),
+        from_scratch(
+            "random_search", rule="a tuning library (Optuna, KerasTuner, scikit-learn, Ray Tune) does not count"
+        ),
     ),
 }

@@ -36,8 +36,8 @@ CORE_CHECK = {
 }
 
 
-def from_scratch(grade_id: str) -> Check:
-    return from_scratch_check(ANSWERS, grade_id, CORE_CHECK[grade_id])
+def from_scratch(grade_id: str, rule: str) -> Check:
+    return from_scratch_check(ANSWERS, grade_id, CORE_CHECK[grade_id], rule)
 
 
 # ---------------------------------------------------------------- one_hot
@@ -92,15 +92,25 @@ def logits(*shape: int, scale: float = 3.0, dtype: str = "float32", key: str = "
 
 
 SOFTMAX_MISTAKES = (
-    Mistake("the softmax is taken over the batch axis (axis 0); take it over the last axis (classes)",
-            lambda i: f.softmax(i["z"], axis=0)),
+    Mistake(
+        "the softmax is taken over the batch axis (axis 0); take it over the last axis (classes)",
+        lambda i: f.softmax(i["z"], axis=0),
+    ),
     Mistake("exp(z) is returned without dividing by the sum over the classes", lambda i: np.exp(i["z"])),
-    Mistake("exp(z - max) is returned without dividing by the sum over the classes",
-            lambda i: np.exp(i["z"] - i["z"].max(-1, keepdims=True))),
-    Mistake("z is divided by its sum instead of exp(z) by the sum of exp(z)",
-            lambda i: i["z"] / i["z"].sum(-1, keepdims=True)),
-    Mistake("the max is subtracted but the exponent is missing",
-            lambda i: (i["z"] - i["z"].max(-1, keepdims=True)) / (i["z"] - i["z"].max(-1, keepdims=True)).sum(-1, keepdims=True)),
+    Mistake(
+        "exp(z - max) is returned without dividing by the sum over the classes",
+        lambda i: np.exp(i["z"] - i["z"].max(-1, keepdims=True)),
+    ),
+    Mistake(
+        "z is divided by its sum instead of exp(z) by the sum of exp(z)",
+        lambda i: i["z"] / i["z"].sum(-1, keepdims=True),
+    ),
+    Mistake(
+        "the max is subtracted but the exponent is missing",
+        lambda i: (
+            (i["z"] - i["z"].max(-1, keepdims=True)) / (i["z"] - i["z"].max(-1, keepdims=True)).sum(-1, keepdims=True)
+        ),
+    ),
 )
 
 
@@ -250,9 +260,14 @@ FLOAT32_MEAN = Mistake(
 )
 
 CROSSENTROPY_MISTAKES = (
-    Mistake("the losses are summed over the examples; J is their mean, (1/m) * sum", lambda i: f.cost(i["y"], i["p"]) * len(i["y"])),
-    Mistake("the mean is taken over every element (m * C of them); average over the examples only",
-            lambda i: f.cost(i["y"], i["p"]) / i["y"].shape[-1]),
+    Mistake(
+        "the losses are summed over the examples; J is their mean, (1/m) * sum",
+        lambda i: f.cost(i["y"], i["p"]) * len(i["y"]),
+    ),
+    Mistake(
+        "the mean is taken over every element (m * C of them); average over the examples only",
+        lambda i: f.cost(i["y"], i["p"]) / i["y"].shape[-1],
+    ),
     Mistake("the minus sign is missing: -sum y log p is positive", lambda i: -f.cost(i["y"], i["p"])),
     Mistake("y_true and y_pred are swapped", lambda i: f.cost(i["p"], i["y"])),
     Mistake("log10 is used; the cross-entropy uses the natural log", lambda i: f.cost(i["y"], i["p"]) / np.log(10)),
@@ -288,10 +303,18 @@ def labels_and_logits(m: int, c: int, dtype: str = "float32", scale: float = 2.0
 
 
 GRADIENT_MISTAKES = (
-    Mistake("the 1/m of the mean cost is missing: dZ = (y_hat - y) / m", lambda i: f.cost_gradient(i["y"], i["logits"]) * len(i["y"])),
-    Mistake("the sign is flipped: dZ = (y_hat - y) / m, not (y - y_hat) / m", lambda i: -f.cost_gradient(i["y"], i["logits"])),
-    Mistake("this is the sigmoid derivative y_hat * (1 - y_hat), not dJ/dZ for softmax with cross-entropy",
-            lambda i: f.softmax(i["logits"]) * (1 - f.softmax(i["logits"]))),
+    Mistake(
+        "the 1/m of the mean cost is missing: dZ = (y_hat - y) / m",
+        lambda i: f.cost_gradient(i["y"], i["logits"]) * len(i["y"]),
+    ),
+    Mistake(
+        "the sign is flipped: dZ = (y_hat - y) / m, not (y - y_hat) / m",
+        lambda i: -f.cost_gradient(i["y"], i["logits"]),
+    ),
+    Mistake(
+        "this is the sigmoid derivative y_hat * (1 - y_hat), not dJ/dZ for softmax with cross-entropy",
+        lambda i: f.softmax(i["logits"]) * (1 - f.softmax(i["logits"])),
+    ),
     Mistake("the logits are used where softmax(logits) belongs", lambda i: (i["logits"] - i["y"]) / len(i["y"])),
 )
 
@@ -341,8 +364,10 @@ def structure_ok(evidence: Evidence) -> Verdict:
     if not o["is_model"]:
         return failed(f"build_softmax_classifier must return a keras.Model, got {o['type']}")
     if o["dense_units"] != [c] or len(o["layers"]) != 2:
-        return failed(f"expected exactly Dense({c}) then the lab's Softmax layer; the layers are {o['layers']} "
-                      f"with Dense units {o['dense_units']}")
+        return failed(
+            f"expected exactly Dense({c}) then the lab's Softmax layer; the layers are {o['layers']} "
+            f"with Dense units {o['dense_units']}"
+        )
     if not o["last_is_lab_softmax"]:
         last = o["last_layer"]
         built_in = " (Keras's built-in)" if last.startswith("keras.") else ""
@@ -400,96 +425,293 @@ accurate_enough = trained_accuracy(
 
 CHECKS: dict[str, tuple[Check, ...]] = {
     "test_one_hot": (
-        Check("float32 array of shape (m, num_classes)", "one_hot", one_hot_dtype_and_shape,
-              make_inputs=labels_and_classes(7, 4), probe=calls("one_hot", "labels", "num_classes")),
-        Check("matches keras.ops.one_hot", "one_hot", close(what="keras.ops.one_hot"),
-              make_inputs=labels_and_classes(9, 5), probe=calls("one_hot", "labels", "num_classes"), oracle=BUILTIN),
-        Check("labels outside [0, num_classes) raise ValueError", "one_hot", bad_labels_rejected,
-              make_inputs=labels_and_classes(3, 3), probe=probe_bad_labels),
+        Check(
+            "float32 array of shape (m, num_classes)",
+            "one_hot",
+            one_hot_dtype_and_shape,
+            make_inputs=labels_and_classes(7, 4),
+            probe=calls("one_hot", "labels", "num_classes"),
+            rule="Return a `float32` NumPy array of shape `(m, num_classes)`.",
+        ),
+        Check(
+            "matches keras.ops.one_hot",
+            "one_hot",
+            close(what="keras.ops.one_hot"),
+            make_inputs=labels_and_classes(9, 5),
+            probe=calls("one_hot", "labels", "num_classes"),
+            oracle=BUILTIN,
+            rule="Each row has a single 1, at the label's column, as `keras.ops.one_hot` gives it",
+        ),
+        Check(
+            "labels outside [0, num_classes) raise ValueError",
+            "one_hot",
+            bad_labels_rejected,
+            make_inputs=labels_and_classes(3, 3),
+            probe=probe_bad_labels,
+            rule="raise a `ValueError` that says which label is wrong",
+        ),
     ),
     "test_softmax": (
-        Check("matches keras.ops.softmax", "softmax", close(what="keras.ops.softmax", mistakes=SOFTMAX_MISTAKES),
-              make_inputs=logits(5, 3), probe=calls("softmax", "z"), oracle=BUILTIN),
-        Check("each row sums to 1 (m != C)", "softmax", rows_sum_to_one,
-              make_inputs=logits(4, 6), probe=calls("softmax", "z")),
-        Check("stable for logits of +-1000 in float32", "softmax",
-              close(what="the exact softmax", expect=lambda i: f.softmax(i["z"]).astype(np.float32),
-                    tolerance=EXTREME_TOLERANCE, mistakes=(Mistake("exp(1000) overflows to inf: subtract each row's max from z before exp",
-                                      lambda i: f.naive_softmax(i["z"])),)),
-              make_inputs=lambda rng: {"z": EXTREME_LOGITS}, probe=calls("softmax", "z")),
-        Check("softmax(z + c) equals softmax(z)", "softmax", shift_invariant,
-              make_inputs=lambda rng: {**logits(3, 4)(rng), "shift": np.array([[25.0], [-40.0], [7.0]], np.float32)},
-              probe=shift_probe),
-        Check("float64 logits keep float64 precision", "softmax",
-              close(what="the float64 softmax", expect=lambda i: f.softmax(i["z"])),
-              make_inputs=logits(4, 5, dtype="float64"), probe=calls("softmax", "z")),
-        Check("runs on symbolic tensors inside a Keras model (keras.ops, not NumPy)", "softmax",
-              close(what="keras.ops.softmax in the same model"), make_inputs=logits(5, 3), probe=symbolic_probe,
-              oracle=BUILTIN),
-        from_scratch("softmax"),
+        Check(
+            "matches keras.ops.softmax",
+            "softmax",
+            close(what="keras.ops.softmax", mistakes=SOFTMAX_MISTAKES),
+            make_inputs=logits(5, 3),
+            probe=calls("softmax", "z"),
+            oracle=BUILTIN,
+            points=3.0,
+            rule="It must match `keras.ops.softmax`",
+        ),
+        Check(
+            "each row sums to 1 (m != C)",
+            "softmax",
+            rows_sum_to_one,
+            make_inputs=logits(4, 6),
+            probe=calls("softmax", "z"),
+            rule="each slice along the last axis sums to 1",
+        ),
+        Check(
+            "stable for logits of +-1000 in float32",
+            "softmax",
+            close(
+                what="the exact softmax",
+                expect=lambda i: f.softmax(i["z"]).astype(np.float32),
+                tolerance=EXTREME_TOLERANCE,
+                mistakes=(
+                    Mistake(
+                        "exp(1000) overflows to inf: subtract each row's max from z before exp",
+                        lambda i: f.naive_softmax(i["z"]),
+                    ),
+                ),
+            ),
+            make_inputs=lambda rng: {"z": EXTREME_LOGITS},
+            probe=calls("softmax", "z"),
+            points=2.0,
+            rule="stay finite for logits of $\\pm 1000$",
+        ),
+        Check(
+            "softmax(z + c) equals softmax(z)",
+            "softmax",
+            shift_invariant,
+            make_inputs=lambda rng: {**logits(3, 4)(rng), "shift": np.array([[25.0], [-40.0], [7.0]], np.float32)},
+            probe=shift_probe,
+            rule="softmax does not change when the same constant is added to every logit of a row",
+        ),
+        Check(
+            "float64 logits keep float64 precision",
+            "softmax",
+            close(what="the float64 softmax", expect=lambda i: f.softmax(i["z"])),
+            make_inputs=logits(4, 5, dtype="float64"),
+            probe=calls("softmax", "z"),
+            rule="float64 logits give float64 probabilities",
+        ),
+        Check(
+            "runs on symbolic tensors inside a Keras model (keras.ops, not NumPy)",
+            "softmax",
+            close(what="keras.ops.softmax in the same model"),
+            make_inputs=logits(5, 3),
+            probe=symbolic_probe,
+            oracle=BUILTIN,
+            rule="not NumPy: the same function will run inside a Keras layer on symbolic tensors",
+        ),
+        from_scratch("softmax", rule="Do not call a built-in softmax; `ops.logsumexp` is allowed."),
     ),
     "test_softmax_layer": (
-        Check("matches keras.layers.Softmax", "softmax_layer", close(what="keras.layers.Softmax"),
-              make_inputs=logits(4, 5, key="x"), probe=layer_probe, oracle=BUILTIN),
-        Check("works inside a Keras model", "softmax_layer", close(what="the same model with keras.layers.Softmax"),
-              make_inputs=dense_softmax_inputs(5, 4, 3), probe=model_probe, oracle=BUILTIN),
-        Check("a model saved as .keras and reloaded predicts the same", "softmax_layer", reloaded_predicts_the_same,
-              make_inputs=dense_softmax_inputs(3, 4, 3), probe=saved_model_probe, oracle=BUILTIN),
-        Check("get_config / from_config round-trip", "softmax_layer", config_round_trips,
-              make_inputs=logits(2, 3, key="x"), probe=config_probe),
-        integration_check("softmax_layer", "Softmax", layer_probe, ("softmax",), logits(4, 5, key="x")),
-        from_scratch("softmax_layer"),
+        Check(
+            "matches keras.layers.Softmax",
+            "softmax_layer",
+            close(what="keras.layers.Softmax"),
+            make_inputs=logits(4, 5, key="x"),
+            probe=layer_probe,
+            oracle=BUILTIN,
+            rule="The checks compare it with `keras.layers.Softmax` on its own",
+        ),
+        Check(
+            "works inside a Keras model",
+            "softmax_layer",
+            close(what="the same model with keras.layers.Softmax"),
+            make_inputs=dense_softmax_inputs(5, 4, 3),
+            probe=model_probe,
+            oracle=BUILTIN,
+            rule="on its own, inside a model",
+        ),
+        Check(
+            "a model saved as .keras and reloaded predicts the same",
+            "softmax_layer",
+            reloaded_predicts_the_same,
+            make_inputs=dense_softmax_inputs(3, 4, 3),
+            probe=saved_model_probe,
+            oracle=BUILTIN,
+            rule="after saving the model as `.keras` and loading it back",
+        ),
+        Check(
+            "get_config / from_config round-trip",
+            "softmax_layer",
+            config_round_trips,
+            make_inputs=logits(2, 3, key="x"),
+            probe=config_probe,
+            rule="its `get_config` comes from `keras.layers.Layer` and lets Keras save the model and rebuild the layer",
+        ),
+        integration_check(
+            "softmax_layer",
+            "Softmax",
+            layer_probe,
+            ("softmax",),
+            logits(4, 5, key="x"),
+            rule="applies **your** `softmax` along the last axis",
+        ),
+        from_scratch("softmax_layer", rule="`keras.layers.Softmax` or another built-in softmax may not do the work"),
     ),
     "test_categorical_crossentropy": (
-        Check("matches keras.losses.CategoricalCrossentropy on probabilities", "categorical_crossentropy",
-              close(what="keras.losses.CategoricalCrossentropy()", mistakes=CROSSENTROPY_MISTAKES),
-              make_inputs=labels_and_probabilities(5, 3), probe=cce_probe, oracle=BUILTIN),
-        Check("the mean over examples, not the sum", "categorical_crossentropy",
-              close(what="J = (1/m) sum_i L_i", expect=lambda i: np.float32(f.cost(i["y"], i["p"])),
-                    mistakes=CROSSENTROPY_MISTAKES),
-              make_inputs=labels_and_probabilities(8, 4), probe=cce_probe),
-        Check("log(0) is avoided by clipping", "categorical_crossentropy",
-              close(what="the clipped loss (a zero probability costs -log(1e-7) = 16.118)",
-                    expect=lambda i: np.float32(f.cost(i["y"], i["p"])),
-                    mistakes=(Mistake("log(0) = -inf: clip y_pred to [epsilon, 1 - epsilon] before the log",
-                                      lambda i: np.float32(f.unclipped_cost(i["y"], i["p"]))),)),
-              make_inputs=lambda rng: dict(CLIPPED_CASE), probe=cce_probe),
-        Check("agrees with the from_logits=True loss on softmax probabilities", "categorical_crossentropy",
-              close(what="CategoricalCrossentropy(from_logits=True) on the logits", expect=from_logits_expected,
-                    mistakes=CROSSENTROPY_MISTAKES),
-              make_inputs=labels_and_probabilities(6, 5), probe=cce_probe),
-        Check("float64 inputs keep float64 precision", "categorical_crossentropy",
-              close(what="the float64 cost", expect=lambda i: np.float64(f.cost(i["y"], i["p"])),
-                    mistakes=(*CROSSENTROPY_MISTAKES, FLOAT32_MEAN)),
-              make_inputs=labels_and_probabilities(5, 4, dtype="float64"), probe=cce_probe),
-        Check("y_true and y_pred in the right order (soft labels)", "categorical_crossentropy",
-              close(what="keras.losses.CategoricalCrossentropy()", mistakes=CROSSENTROPY_MISTAKES),
-              make_inputs=labels_and_probabilities(4, 3, smooth=0.3), probe=cce_probe, oracle=BUILTIN),
-        from_scratch("categorical_crossentropy"),
+        Check(
+            "matches keras.losses.CategoricalCrossentropy on probabilities",
+            "categorical_crossentropy",
+            close(what="keras.losses.CategoricalCrossentropy()", mistakes=CROSSENTROPY_MISTAKES),
+            make_inputs=labels_and_probabilities(5, 3),
+            probe=cce_probe,
+            oracle=BUILTIN,
+            points=2.0,
+            rule="It must match `keras.losses.CategoricalCrossentropy()` on the same probabilities",
+        ),
+        Check(
+            "the mean over examples, not the sum",
+            "categorical_crossentropy",
+            close(
+                what="J = (1/m) sum_i L_i",
+                expect=lambda i: np.float32(f.cost(i["y"], i["p"])),
+                mistakes=CROSSENTROPY_MISTAKES,
+            ),
+            make_inputs=labels_and_probabilities(8, 4),
+            probe=cce_probe,
+            points=2.0,
+            rule="then the mean over the examples: their sum divided by $m$",
+        ),
+        Check(
+            "log(0) is avoided by clipping",
+            "categorical_crossentropy",
+            close(
+                what="the clipped loss (a zero probability costs -log(1e-7) = 16.118)",
+                expect=lambda i: np.float32(f.cost(i["y"], i["p"])),
+                mistakes=(
+                    Mistake(
+                        "log(0) = -inf: clip y_pred to [epsilon, 1 - epsilon] before the log",
+                        lambda i: np.float32(f.unclipped_cost(i["y"], i["p"])),
+                    ),
+                ),
+            ),
+            make_inputs=lambda rng: dict(CLIPPED_CASE),
+            probe=cce_probe,
+            rule="clip `y_pred` to `[epsilon, 1 - epsilon]`",
+        ),
+        Check(
+            "agrees with the from_logits=True loss on softmax probabilities",
+            "categorical_crossentropy",
+            close(
+                what="CategoricalCrossentropy(from_logits=True) on the logits",
+                expect=from_logits_expected,
+                mistakes=CROSSENTROPY_MISTAKES,
+            ),
+            make_inputs=labels_and_probabilities(6, 5),
+            probe=cce_probe,
+            rule="on softmax probabilities, the `from_logits=True` loss on the logits",
+        ),
+        Check(
+            "float64 inputs keep float64 precision",
+            "categorical_crossentropy",
+            close(
+                what="the float64 cost",
+                expect=lambda i: np.float64(f.cost(i["y"], i["p"])),
+                mistakes=(*CROSSENTROPY_MISTAKES, FLOAT32_MEAN),
+            ),
+            make_inputs=labels_and_probabilities(5, 4, dtype="float64"),
+            probe=cce_probe,
+            rule="float64 inputs give a float64 cost",
+        ),
+        Check(
+            "y_true and y_pred in the right order (soft labels)",
+            "categorical_crossentropy",
+            close(what="keras.losses.CategoricalCrossentropy()", mistakes=CROSSENTROPY_MISTAKES),
+            make_inputs=labels_and_probabilities(4, 3, smooth=0.3),
+            probe=cce_probe,
+            oracle=BUILTIN,
+            rule="`y_true` comes first, as in Keras, and may hold soft labels (label smoothing)",
+        ),
+        from_scratch("categorical_crossentropy", rule="No built-in loss."),
     ),
     "test_softmax_grad": (
-        Check("matches GradientTape of CategoricalCrossentropy(from_logits=True)", "softmax_grad",
-              close(what="the automatic gradient of the built-in loss", mistakes=GRADIENT_MISTAKES),
-              make_inputs=labels_and_logits(5, 3), probe=grad_probe, oracle=BUILTIN),
-        Check("matches central differences in float64", "softmax_grad",
-              close(what="the numerical gradient (h=1e-5)", expect=lambda i: f.numerical_gradient(i["y"], i["logits"]),
-                    tolerance=GRADIENT_TOLERANCE, mistakes=GRADIENT_MISTAKES),
-              make_inputs=labels_and_logits(4, 5, dtype="float64"), probe=grad_probe),
-        Check("shape (m, C) with m != C", "softmax_grad",
-              close(what="(softmax(logits) - y) / m", expect=lambda i: f.cost_gradient(i["y"], i["logits"]).astype(np.float32),
-                    mistakes=GRADIENT_MISTAKES),
-              make_inputs=labels_and_logits(7, 3), probe=grad_probe),
-        from_scratch("softmax_grad"),
+        Check(
+            "matches GradientTape of CategoricalCrossentropy(from_logits=True)",
+            "softmax_grad",
+            close(what="the automatic gradient of the built-in loss", mistakes=GRADIENT_MISTAKES),
+            make_inputs=labels_and_logits(5, 3),
+            probe=grad_probe,
+            oracle=BUILTIN,
+            points=3.0,
+            rule="the checks compare your formula with `GradientTape` on Keras's loss",
+        ),
+        Check(
+            "matches central differences in float64",
+            "softmax_grad",
+            close(
+                what="the numerical gradient (h=1e-5)",
+                expect=lambda i: f.numerical_gradient(i["y"], i["logits"]),
+                tolerance=GRADIENT_TOLERANCE,
+                mistakes=GRADIENT_MISTAKES,
+            ),
+            make_inputs=labels_and_logits(4, 5, dtype="float64"),
+            probe=grad_probe,
+            rule="and with central differences",
+        ),
+        Check(
+            "shape (m, C) with m != C",
+            "softmax_grad",
+            close(
+                what="(softmax(logits) - y) / m",
+                expect=lambda i: f.cost_gradient(i["y"], i["logits"]).astype(np.float32),
+                mistakes=GRADIENT_MISTAKES,
+            ),
+            make_inputs=labels_and_logits(7, 3),
+            probe=grad_probe,
+            rule="Return $dJ/dZ$ for a batch of logits, shape `(m, C)`",
+        ),
+        from_scratch("softmax_grad", rule="No automatic differentiation"),
     ),
     "test_softmax_classifier": (
-        Check("Dense(num_classes) then the lab's Softmax", "softmax_classifier", structure_ok,
-              make_inputs=classifier_dims(64, 10), probe=structure_probe),
-        Check("outputs softmax(x W + b)", "softmax_classifier", predicts_softmax_of_dense,
-              make_inputs=classifier_dims(5, 3), probe=prediction_probe),
-        Check(f"reaches test accuracy >= {ACCURACY_THRESHOLD} on the digits", "softmax_classifier", accurate_enough,
-              make_inputs=digits_inputs, probe=training_probe),
-        integration_check("softmax_classifier", "build_softmax_classifier", structure_probe, ("Softmax",),
-                          classifier_dims(64, 10)),
-        from_scratch("softmax_classifier"),
+        Check(
+            "Dense(num_classes) then the lab's Softmax",
+            "softmax_classifier",
+            structure_ok,
+            make_inputs=classifier_dims(64, 10),
+            probe=structure_probe,
+            rule="one `Dense(num_classes)` (no activation: it outputs logits), then **your** `Softmax` layer",
+        ),
+        Check(
+            "outputs softmax(x W + b)",
+            "softmax_classifier",
+            predicts_softmax_of_dense,
+            make_inputs=classifier_dims(5, 3),
+            probe=prediction_probe,
+            points=2.0,
+            rule="one `Dense(num_classes)` (no activation: it outputs logits)",
+        ),
+        Check(
+            f"reaches test accuracy >= {ACCURACY_THRESHOLD} on the digits",
+            "softmax_classifier",
+            accurate_enough,
+            make_inputs=digits_inputs,
+            probe=training_probe,
+            rule="it must reach a test accuracy of at least **0.90** on the digits",
+        ),
+        integration_check(
+            "softmax_classifier",
+            "build_softmax_classifier",
+            structure_probe,
+            ("Softmax",),
+            classifier_dims(64, 10),
+            rule="then **your** `Softmax` layer",
+        ),
+        from_scratch(
+            "softmax_classifier", rule='`keras.layers.Softmax` and `activation="softmax"` do not count as your layer'
+        ),
     ),
 }
