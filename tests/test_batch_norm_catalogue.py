@@ -546,6 +546,87 @@ def batch_norm_forward(z, gamma, beta, epsilon=1e-3):
         ),
         id="layer_assign_sub_and_assign_add",
     ),
+    pytest.param(
+        "batch_norm_forward",
+        FORWARD_HEAD
+        + """\
+    axes = list(range(len(z.shape) - 1))
+    mean = ops.mean(z, axis=axes)
+    variance = ops.mean(ops.square(z - mean), axis=axes)
+    z_norm = (z - mean) * ops.rsqrt(variance + epsilon)
+    return gamma * z_norm + beta, mean, variance
+""",
+        id="forward_ops_rsqrt",
+    ),
+    # Keras's own conventions: training=None, weights under other attribute names, the update written
+    # as moving * momentum + batch * (1 - momentum).
+    pytest.param(
+        "batch_norm_layer",
+        """\
+class BatchNormalization(keras.layers.Layer):
+    def __init__(self, momentum=0.99, epsilon=1e-3, **kwargs):
+        super().__init__(**kwargs)
+        self.momentum = momentum
+        self.epsilon = epsilon
+
+    def build(self, input_shape):
+        channels = (input_shape[-1],)
+        self.scale = self.add_weight(shape=channels, initializer=keras.initializers.Ones(), autocast=False)
+        self.offset = self.add_weight(shape=channels, initializer=keras.initializers.Zeros(), autocast=False)
+        self.running_mean = self.add_weight(
+            shape=channels, initializer=keras.initializers.Zeros(), trainable=False, autocast=False
+        )
+        self.running_variance = self.add_weight(
+            shape=channels, initializer=keras.initializers.Ones(), trainable=False, autocast=False
+        )
+
+    def call(self, inputs, training=None):
+        x = ops.cast(inputs, "float32")
+        if training and self.trainable:
+            out, mean, variance = batch_norm_forward(x, self.scale, self.offset, self.epsilon)
+            self.running_mean.assign(self.running_mean * self.momentum + mean * (1 - self.momentum))
+            self.running_variance.assign(self.running_variance * self.momentum + variance * (1 - self.momentum))
+        else:
+            out = ops.add(
+                ops.multiply(ops.divide(ops.subtract(x, self.running_mean),
+                                        ops.sqrt(ops.add(self.running_variance, self.epsilon))), self.scale),
+                self.offset,
+            )
+        return ops.cast(out, self.compute_dtype)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"momentum": self.momentum, "epsilon": self.epsilon})
+        return config
+""",
+        id="layer_keras_conventions_training_none_other_attribute_names",
+    ),
+    pytest.param(
+        "build_model",
+        """\
+def build_model(input_dim, num_classes, hidden_units=(64, 64), use_batch_norm=True):
+    model = keras.Sequential([keras.Input(shape=(input_dim,))])
+    for units in hidden_units:
+        if use_batch_norm:
+            model.add(keras.layers.Dense(units, use_bias=False))
+            model.add(BatchNormalization())
+            model.add(keras.layers.Activation("relu"))
+        else:
+            model.add(keras.layers.Dense(units, activation="relu"))
+    model.add(keras.layers.Dense(num_classes))
+    model.add(keras.layers.Activation("softmax"))
+    return model
+""",
+        id="model_sequential_activation_layers_and_fused_relu_without_batch_norm",
+    ),
+    pytest.param(
+        "build_model",
+        model(("        x = keras.layers.ReLU()(x)", "        x = keras.layers.Activation(keras.activations.relu)(x)")),
+        id="model_functional_activation_relu",
+    ),
 ]
 
 

@@ -80,6 +80,31 @@ NUMPY_SOFTMAX = (
 )
 
 
+# The loss sums over the examples instead of averaging: the classifier, trained with the loss, loses nothing.
+SUM_NOT_MEAN = (
+    "softmax_regression",
+    "categorical_crossentropy",
+    lambda: _replace(
+        "softmax_regression",
+        "categorical_crossentropy",
+        "ops.sum(losses) / ops.cast(ops.shape(losses)[0], losses.dtype)",
+        "ops.sum(losses)",
+    ),
+    ("softmax_classifier",),
+)
+# Right numbers from scipy.stats.loguniform, which the exercise says does not count: that one point only.
+SCIPY_SAMPLER = (
+    "hyperparameter_search",
+    "sample_log_uniform",
+    lambda: (
+        "from scipy import stats\n\n\ndef sample_log_uniform(low, high, size, rng):\n"
+        "    if not 0 < low < high:\n        raise ValueError('need 0 < low < high')\n"
+        "    return stats.loguniform(low, high).rvs(size=size, random_state=rng)\n"
+    ),
+    ("random_search",),
+)
+
+
 def _lost(lab: str, grade_id: str, code: str, dependents: tuple[str, ...]) -> dict[str, dict[str, float]]:
     """Points lost per cell, per check, against the reference answers."""
     cells = [cell for answer in (grade_id, *dependents) for cell in cells_of(answer)]
@@ -109,20 +134,29 @@ def _lost(lab: str, grade_id: str, code: str, dependents: tuple[str, ...]) -> di
         pytest.param(
             EPSILON_OUTSIDE,
             {
-                "test_batch_norm_forward": {
-                    "z_tilde, mean and variance by the formulas": 3.0,
-                    "matches keras.ops.moments + keras.ops.batch_normalization": 1.0,
-                    "a feature with a tiny spread (epsilon inside the square root)": 2.0,
-                    # it scores once the formulas check passes
-                    "implemented from scratch": 1.0,
-                },
-                "hidden_batch_norm_forward": {
-                    "matches the reference on fresh data": 1.0,
-                    "3-D inputs, as the reference": 1.0,
-                    "one channel": 1.0,
-                },
+                # the other checks' inputs spread too wide for epsilon's place to show: the checks of
+                # epsilon charge the mistake, once
+                "test_batch_norm_forward": {"a feature with a tiny spread (epsilon inside the square root)": 2.0},
+                "hidden_batch_norm_forward": {"a feature with a tiny spread, as the reference": 1.0},
             },
             id="forward_epsilon_outside_the_square_root",
+        ),
+        pytest.param(
+            SUM_NOT_MEAN,
+            {
+                # the other checks grade one example, where the sum and the mean agree
+                "test_categorical_crossentropy": {"the mean over examples, not the sum": 2.0},
+                "hidden_categorical_crossentropy": {
+                    "matches the reference on fresh data": 1.0,
+                    "probabilities of exactly 0 and 1": 1.0,
+                },
+            },
+            id="loss_sums_over_the_examples",
+        ),
+        pytest.param(
+            SCIPY_SAMPLER,
+            {"test_sample_log_uniform": {"implemented from scratch": 1.0}},
+            id="sampler_delegates_to_scipy_loguniform",
         ),
         pytest.param(NO_TRAINING_DEFAULT, None, id="layer_call_without_a_training_default"),
         pytest.param(LINEAR_SCALE, None, id="learning_rate_on_a_linear_scale"),

@@ -514,6 +514,52 @@ def random_search(objective, space, n_trials, rng):
 """,
         id="search_list_sort_with_nan_as_infinity",
     ),
+    pytest.param(
+        "sample_log_uniform",
+        "def sample_log_uniform(low, high, size, rng):\n"
+        + CHECK_LOG_RANGE
+        + "    return np.power(10.0, rng.uniform(low=np.log10(low), high=np.log10(high), size=size))\n",
+        id="log_np_power_keyword_arguments",
+    ),
+    pytest.param(
+        "sample_beta",
+        "def sample_beta(low, high, size, rng):\n"
+        + CHECK_BETA_RANGE
+        + "    r = rng.uniform(np.log10(1 - high), np.log10(1 - low), size)\n    return 1 - 10**r\n",
+        id="beta_by_hand_from_the_exponents",
+    ),
+    # The space read by key and index, pairs kept as lists, NaN found by hand (x != x), and a sort
+    # written as two passes: what a student who has not met math.isnan or key functions writes.
+    pytest.param(
+        "random_search",
+        """\
+def random_search(objective, space, n_trials, rng):
+    names = list(space)
+    for name in names:
+        if space[name][0] not in ["log", "beta", "uniform", "int"]:
+            raise ValueError("unknown kind " + str(space[name][0]) + " for " + name)
+    results = []
+    for trial in range(n_trials):
+        params = {}
+        for name in names:
+            kind, low, high = space[name][0], space[name][1], space[name][2]
+            if kind == "log":
+                value = float(sample_log_uniform(low, high, 1, rng)[0])
+            elif kind == "beta":
+                value = float(sample_beta(low, high, 1, rng)[0])
+            elif kind == "uniform":
+                value = float(rng.uniform(low, high))
+            else:
+                value = int(rng.integers(low, high + 1))
+            params[name] = value
+        results.append([objective(**params), params])
+    finite = [pair for pair in results if pair[0] == pair[0]]
+    diverged = [pair for pair in results if pair[0] != pair[0]]
+    finite.sort(key=lambda pair: pair[0], reverse=True)
+    return finite + diverged
+""",
+        id="search_lists_index_access_and_nan_by_hand",
+    ),
 ]
 
 

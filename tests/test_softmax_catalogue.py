@@ -419,6 +419,70 @@ def build_softmax_classifier(input_dim, num_classes):
 """,
         id="classifier_sequential",
     ),
+    pytest.param(
+        "one_hot",
+        """\
+def one_hot(labels, num_classes):
+    labels = np.asarray(labels)
+    bad = labels[(labels < 0) | (labels >= num_classes)]
+    if bad.size:
+        raise ValueError(f"label {bad[0]} is not in [0, {num_classes})")
+    return (labels[:, None] == np.arange(num_classes)).astype(np.float32)
+""",
+        id="one_hot_broadcast_comparison",
+    ),
+    # Keras's own Softmax layer takes an axis and saves it in its config.
+    pytest.param(
+        "softmax_layer",
+        """\
+class Softmax(keras.layers.Layer):
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = axis
+
+    def call(self, inputs):
+        return softmax(inputs)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis}
+""",
+        id="layer_with_an_axis_in_its_config",
+    ),
+    # ops.mean is the lab's "right on TensorFlow" form; the other sums every entry, then divides by m.
+    pytest.param(
+        "categorical_crossentropy",
+        """\
+def categorical_crossentropy(y_true, y_pred, epsilon=1e-7):
+    y_pred = ops.clip(ops.convert_to_tensor(y_pred), epsilon, 1.0 - epsilon)
+    y_true = ops.cast(y_true, y_pred.dtype)
+    return ops.mean(-ops.sum(y_true * ops.log(y_pred), axis=-1))
+""",
+        id="crossentropy_ops_mean",
+    ),
+    pytest.param(
+        "categorical_crossentropy",
+        """\
+def categorical_crossentropy(y_true, y_pred, epsilon=1e-7):
+    y_pred = ops.clip(ops.convert_to_tensor(y_pred), epsilon, 1.0 - epsilon)
+    y_true = ops.cast(y_true, y_pred.dtype)
+    m = ops.cast(ops.shape(y_pred)[0], y_pred.dtype)
+    return -ops.sum(y_true * ops.log(y_pred)) / m
+""",
+        id="crossentropy_sum_of_everything_over_m",
+    ),
+    pytest.param(
+        "softmax_grad",
+        """\
+def softmax_cross_entropy_grad(y_true, logits):
+    logits = ops.convert_to_tensor(logits)
+    y = ops.cast(y_true, logits.dtype)
+    return ops.divide(ops.subtract(softmax(logits), y), ops.cast(ops.shape(logits)[0], logits.dtype))
+""",
+        id="gradient_keras_ops",
+    ),
 ]
 
 

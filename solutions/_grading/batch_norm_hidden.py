@@ -45,6 +45,15 @@ CHECKS = {
             oracle=REFERENCE,
             rule="`mean` and `variance` of shape `(channels,)`",
         ),
+        Check(
+            "a feature with a tiny spread, as the reference",
+            "batch_norm_forward",
+            forward_reference_judge,
+            make_inputs=public.forward_inputs(16, 3, scale=0.01, loc=0.0),
+            probe=public.forward_probe,
+            oracle=REFERENCE,
+            rule="$\\epsilon$ **inside** the square root",
+        ),
     ),
     "hidden_batch_norm_layer": (
         Check(

@@ -273,9 +273,11 @@ CROSSENTROPY_MISTAKES = (
     Mistake("log10 is used; the cross-entropy uses the natural log", lambda i: f.cost(i["y"], i["p"]) / np.log(10)),
 )
 
+# Each check of the loss but "the mean over examples" grades one example, where the mean and the sum
+# agree: how the losses are averaged is judged by that check alone (a mistake is charged where it is made).
 CLIPPED_CASE = {
-    "y": np.array([[1, 0, 0], [0, 1, 0]], np.float32),
-    "p": np.array([[0.0, 1.0, 0.0], [0.2, 0.7, 0.1]], np.float32),
+    "y": np.array([[1, 0, 0]], np.float32),
+    "p": np.array([[0.0, 1.0, 0.0]], np.float32),
 }
 
 
@@ -567,7 +569,7 @@ CHECKS: dict[str, tuple[Check, ...]] = {
             "matches keras.losses.CategoricalCrossentropy on probabilities",
             "categorical_crossentropy",
             close(what="keras.losses.CategoricalCrossentropy()", mistakes=CROSSENTROPY_MISTAKES),
-            make_inputs=labels_and_probabilities(5, 3),
+            make_inputs=labels_and_probabilities(1, 5),
             probe=cce_probe,
             oracle=BUILTIN,
             points=2.0,
@@ -611,7 +613,7 @@ CHECKS: dict[str, tuple[Check, ...]] = {
                 expect=from_logits_expected,
                 mistakes=CROSSENTROPY_MISTAKES,
             ),
-            make_inputs=labels_and_probabilities(6, 5),
+            make_inputs=labels_and_probabilities(1, 5),
             probe=cce_probe,
             rule="on softmax probabilities, the `from_logits=True` loss on the logits",
         ),
@@ -623,7 +625,7 @@ CHECKS: dict[str, tuple[Check, ...]] = {
                 expect=lambda i: np.float64(f.cost(i["y"], i["p"])),
                 mistakes=(*CROSSENTROPY_MISTAKES, FLOAT32_MEAN),
             ),
-            make_inputs=labels_and_probabilities(5, 4, dtype="float64"),
+            make_inputs=labels_and_probabilities(1, 4, dtype="float64"),
             probe=cce_probe,
             rule="float64 inputs give a float64 cost",
         ),
@@ -631,7 +633,7 @@ CHECKS: dict[str, tuple[Check, ...]] = {
             "y_true and y_pred in the right order (soft labels)",
             "categorical_crossentropy",
             close(what="keras.losses.CategoricalCrossentropy()", mistakes=CROSSENTROPY_MISTAKES),
-            make_inputs=labels_and_probabilities(4, 3, smooth=0.3),
+            make_inputs=labels_and_probabilities(1, 3, smooth=0.3),
             probe=cce_probe,
             oracle=BUILTIN,
             rule="`y_true` comes first, as in Keras, and may hold soft labels (label smoothing)",
