@@ -249,6 +249,7 @@ class AnswerSpec:
     grade_id: str
     defines: tuple[str, ...]
     forbidden: tuple[str, ...] = ()
+    question: bool = False  # a concept question: its answer is a value, not code (see ``questions``)
 
 
 @dataclass(frozen=True)

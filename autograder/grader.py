@@ -140,6 +140,8 @@ def hidden_failure(message: str) -> str:
         return f"your code raised {kind} on these inputs (the public checks show where, on inputs you can see)"
     if "is not implemented yet" in message:
         return "it is not implemented yet"
+    if "is not answered yet" in message:
+        return "it is not answered yet"
     if "is not defined" in message:
         return "the answer is not defined in the notebook (see the public checks)"
     return "the answer does not keep to the lab's contract on these inputs (the public checks say how)"

@@ -138,6 +138,9 @@ def comment_out_magics(source: str) -> tuple[str, list[str]]:
     return "\n".join(out), removed
 
 
+NOT_ANSWERED = "not answered yet"
+
+
 def run_cells(sources: Mapping[str, str], namespace: dict[str, Any], origin: str = "") -> dict[str, str]:
     """Execute each answer's code in ``namespace``; returns why each failed.
 
@@ -154,6 +157,9 @@ def run_cells(sources: Mapping[str, str], namespace: dict[str, Any], origin: str
             exec(compile(source, filename, "exec"), namespace)
         except SyntaxError as error:
             errors[gid] = f"SyntaxError: {error.msg} (line {error.lineno})"
+        except NotImplementedError as error:
+            # A cell that raises at its top level with no message is an unanswered question's stub.
+            errors[gid] = NOT_ANSWERED if not str(error) else f"NotImplementedError: {error}"
         except (Exception, SystemExit, KeyboardInterrupt) as error:
             errors[gid] = f"{type(error).__name__}: {error}"
     return errors

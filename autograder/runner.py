@@ -28,6 +28,7 @@ from .capture import captured
 from .checks import BUILTIN, Check, Evidence, Lab, Observed
 from .compare import to_numpy
 from .environment import configure_backend, set_random_seed
+from .notebooks import NOT_ANSWERED
 from .results import CellResult, CheckResult
 from .source_code import answer_source
 from .stand_ins import for_lab, standing_in
@@ -174,6 +175,8 @@ def explain(error: BaseException, grade_id: str, answers: Answers, answer: str |
     """
     answer = answer or grade_id
     if isinstance(error, MissingAnswer):
+        if answers.errors.get(grade_id) == NOT_ANSWERED:
+            return f"{answer} is not answered yet: replace `raise NotImplementedError()` with `{error.name} = ...`"
         if grade_id in answers.errors:
             return f"`{error.name}` is not defined because the cell of {answer} failed: {answers.errors[grade_id]}"
         if answers.in_kernel:

@@ -20,12 +20,20 @@ import functools
 
 import numpy as np
 import pytest
-from conftest import REPO, assert_catalogue_covers, assert_caught, cells_of, failures, grade, reference_sources
+from conftest import (
+    REPO,
+    assert_catalogue_covers,
+    assert_caught,
+    cells_of,
+    code_answers,
+    failures,
+    grade,
+    reference_sources,
+)
 
 from autograder import course
 from autograder.checks import Check, Evidence
 from autograder.grading import PUBLIC_SEED
-from autograder.labs import get_lab
 from autograder.labs.hyperparameter_search import checks as public
 from autograder.notebooks import cell_source, read_notebook
 from autograder.runner import Namespace, check_seed
@@ -576,7 +584,7 @@ def test_correct_answer_gets_full_points(grade_id, code):
 def test_correct_variants_cover_every_answer():
     """Do the correct variants number at least 5 and cover every answer of the lab?"""
     assert len(CORRECT) >= 5
-    assert {entry.values[0] for entry in CORRECT} == {spec.grade_id for spec in get_lab(LAB).answers}
+    assert {entry.values[0] for entry in CORRECT} == code_answers(LAB)
 
 
 # ---------------------------------------------------------------- the statistical checks under other seeds
@@ -657,7 +665,7 @@ def test_statistical_check_passes_a_correct_answer_under_20_seeds(cell, name):
 # ---------------------------------------------------------------- stubs and crashing answers
 
 
-@pytest.mark.parametrize("grade_id", [spec.grade_id for spec in get_lab(LAB).answers])
+@pytest.mark.parametrize("grade_id", sorted(code_answers(LAB)))
 def test_blank_stub_scores_zero_in_every_check(grade_id):
     """Does the released blank stub score 0 in every check of its cells, each saying it is not implemented yet?"""
     # The reference oracle is built once per process; rebuild it, as the first student graded in a process would.

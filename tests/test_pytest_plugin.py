@@ -23,11 +23,23 @@ import pytest
 from conftest import REPO, failures, grade, reference_sources
 
 from autograder.course import release_path
+from autograder.grading import lab_checks
+from autograder.labs import get_lab
 from autograder.notebooks import read_notebook, with_answers
 from autograder.pytest_plugin import item_name
 from autograder.results import CheckResult
 
 LAB = "hyperparameter_search"
+
+
+def points(verdicts) -> tuple[float, float]:
+    """(points of the passed checks, points of all) for verdicts keyed by (cell, check name)."""
+    worth = {
+        (cell, check.name): check.points for cell, checks in lab_checks(get_lab(LAB), REPO).items() for check in checks
+    }
+    return sum(worth[key] for key, ok in verdicts.items() if ok), sum(worth[key] for key in verdicts)
+
+
 PLUGIN = [sys.executable, "-m", "pytest", "-p", "autograder.pytest_plugin", "-p", "no:cacheprovider"]
 # The catalogue's "beta_uniform_on_a_linear_scale": beta uniform on [low, high], not on the log
 # scale of 1 - beta (tests/test_hyperparameter_catalogue.py).
@@ -141,9 +153,10 @@ def test_reference_passes_every_check(runs):
 def test_reference_prints_the_score(runs):
     """Does the session end with the notebook's total score from the isolated grader?"""
     output = runs["reference"].output
-    total = len(runs["reference"].verdicts())  # every check of this lab is worth 1 point
-    assert f"{LAB}: {total}/{total} points (isolated grader, " in output
-    assert f"{total} checks, " in output and " hidden (hidden_* cells" in output
+    verdicts = runs["reference"].verdicts()
+    _, total = points(verdicts)
+    assert f"{LAB}: {total:g}/{total:g} points (isolated grader, " in output
+    assert f"{len(verdicts)} checks, " in output and " hidden (hidden_* cells" in output
 
 
 # ---------------------------------------------------------------- a wrong answer
@@ -158,18 +171,19 @@ def test_wrong_answer_fails_exactly_the_graders_failed_checks(runs):
     assert {check for check, passed in verdicts.items() if not passed} == set(in_process_failures())
     assert ("test_sample_beta", "log10(1 - beta) is uniform (Kolmogorov-Smirnov)") in verdicts
     assert not verdicts["test_sample_beta", "log10(1 - beta) is uniform (Kolmogorov-Smirnov)"]
-    score = sum(verdicts.values())
-    assert f"{LAB}: {score}/{len(verdicts)} points (isolated grader, " in run.output
+    score, total = points(verdicts)
+    assert f"{LAB}: {score:g}/{total:g} points (isolated grader, " in run.output
 
 
 def test_failure_text_is_the_checks_message(runs):
-    """Is a failing test reported as '0/1 points: <message>', in the terminal and the JUnit XML, without a traceback?"""
+    """Is a failing test reported as '0/N points: <message>', in the terminal and the JUnit XML, without a traceback?"""
     run = runs["wrong"]
     check = in_process_failures()["test_sample_beta", "log10(1 - beta) is uniform (Kolmogorov-Smirnov)"]
     assert "linear scale" in check.message
-    assert f"0/1 points: {check.message}" in run.output
+    reported = f"0/{check.max_points:g} points: {check.message}"
+    assert reported in run.output
     cases = {case.get("name"): case for case in ET.parse(run.junit).getroot().iter("testcase")}
-    assert cases[check.name].find("failure").get("message") == f"0/1 points: {check.message}"
+    assert cases[check.name].find("failure").get("message") == reported
     assert "Traceback" not in run.output and "pytest_plugin.py" not in run.output
 
 
@@ -200,11 +214,12 @@ def test_unreadable_notebook_fails_every_test_with_the_error(runs):
     """Does a notebook the grader cannot read fail every test, each with the grader's error?"""
     run = runs["unreadable"]
     assert run.returncode == 1, run.output
-    total = len(runs["reference"].verdicts())
-    assert f"{total} failed in " in run.output
+    count = len(runs["reference"].verdicts())
+    _, total = points(runs["reference"].verdicts())
+    assert f"{count} failed in " in run.output
     # once per test in the failures section (the short summary may repeat it, cut to the terminal's width)
-    assert run.output.count("the grader could not grade this notebook: unreadable.ipynb is not valid JSON") >= total
-    assert f"{LAB}: 0/{total} points" in run.output
+    assert run.output.count("the grader could not grade this notebook: unreadable.ipynb is not valid JSON") >= count
+    assert f"{LAB}: 0/{total:g} points" in run.output
 
 
 # ---------------------------------------------------------------- selection (no grading: --collect-only)

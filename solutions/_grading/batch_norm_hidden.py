@@ -8,6 +8,7 @@ momentum of 0.9, a single channel.
 
 from autograder.checks import REFERENCE, Check
 from autograder.labs.batch_norm import checks as public
+from autograder.questions import Choice, ChoiceKey, Numbers, NumbersKey, key_check
 
 REF = "the reference solution"
 
@@ -117,6 +118,79 @@ CHECKS = {
             make_inputs=public.model_inputs(hidden_units=(12,), use_batch_norm=False, input_dim=5, num_classes=3),
             probe=public.model_probe,
             rule="`Dense(units, use_bias=not use_batch_norm)`",
+        ),
+    ),
+    "hidden_q_constant_unit": (
+        key_check(
+            "q_constant_unit",
+            "constant_unit_output",
+            NumbersKey(
+                "constant_unit_output",
+                Numbers(1),
+                (0.5,),
+                0.001,
+                {
+                    (7.0,): "the batch's mean is 7 too, so z - mean is 0: normalising removes the value",
+                    (2.5,): "gamma multiplies z_norm, which is 0 here: only beta is left",
+                    (2.0,): "gamma multiplies z_norm, which is 0 here: only beta is left",
+                },
+            ),
+            2.0,
+            rule="What does the layer output for that unit?",
+        ),
+    ),
+    "hidden_q_bias": (
+        key_check(
+            "q_bias",
+            "why_no_bias",
+            ChoiceKey(
+                "why_no_bias",
+                Choice(("a", "b", "c", "d")),
+                "a",
+                {
+                    "b": "gamma scales the normalised z; shifting it by a constant is another parameter's job",
+                    "c": "biases are learned like weights and move away from 0 as the network trains",
+                    "d": "without Batch Norm a ReLU network does need its biases (build_model keeps them then)",
+                },
+            ),
+            2.0,
+            rule="Why can a `Dense` layer followed by Batch Norm drop its bias $b$?",
+        ),
+    ),
+    "hidden_q_momentum_window": (
+        key_check(
+            "q_momentum_window",
+            "batches_averaged",
+            NumbersKey(
+                "batches_averaged",
+                Numbers(1),
+                (1000.0,),
+                0.05,
+                {
+                    (100.0,): "that is the window of momentum 0.99",
+                    (0.001,): "1 - momentum is the weight of the newest batch; the window is about its inverse",
+                },
+            ),
+            2.0,
+            rule="About how many recent batches do the moving statistics of a layer with `momentum=0.999` "
+            "average over?",
+        ),
+    ),
+    "hidden_q_predict": (
+        key_check(
+            "q_predict",
+            "predict_does",
+            ChoiceKey(
+                "predict_does",
+                Choice(("a", "b", "c")),
+                "b",
+                {
+                    "a": "that is what training does: predict calls each layer with training=False",
+                    "c": "nothing resets them: they are what the layer remembers of the training data",
+                },
+            ),
+            2.0,
+            rule="What does `model.predict` do to the moving statistics of the model's Batch Norm layers?",
         ),
     ),
 }

@@ -8,6 +8,7 @@ keeps the false-reject probability of its public twin (at most 1e-6).
 
 from autograder.checks import Check, all_of
 from autograder.labs.hyperparameter_search import checks as public
+from autograder.questions import Choice, ChoiceKey, Numbers, NumbersKey, key_check
 
 SPACE = {
     "lr": ("log", 1e-6, 1e-2),
@@ -85,6 +86,65 @@ CHECKS = {
             make_inputs=public.search_inputs(1, SPACE),
             probe=public.search_probe,
             rule="For each of `n_trials` trials, draw a fresh value for every name of `space`",
+        ),
+    ),
+    "hidden_q_distinct_values": (
+        key_check(
+            "q_distinct_values",
+            "distinct_learning_rates",
+            NumbersKey(
+                "distinct_learning_rates",
+                Numbers(2),
+                (5, 25),
+                0.001,
+                {
+                    (25, 25): "the grid trains 25 models, but they share the grid's values of alpha",
+                    (5, 5): "each random point draws its own alpha, so no two points share one",
+                },
+            ),
+            2.0,
+            rule="How many distinct values of $\\alpha$ does it try? And 25 random points, each drawn afresh?",
+        ),
+    ),
+    "hidden_q_beta_share": (
+        key_check(
+            "q_beta_share",
+            "share_at_least_0999",
+            NumbersKey(
+                "share_at_least_0999",
+                Numbers(2),
+                (0.3333333333333333, 0.009009009009009009),
+                0.05,
+                {
+                    (
+                        0.5,
+                        0.0909,
+                    ): "those are the shares of draws >= 0.99 on [0.9, 0.999], the lab's example, not this "
+                    "question's range",
+                    (0.25, 0.009009): "1 - beta spans three decades here, [0.0001, 0.1], not four",
+                },
+            ),
+            2.0,
+            rule="What share of the draws is at least $0.999$ when $\\beta$ is sampled through $1 - \\beta$ on a log "
+            "scale, and what share when it is sampled uniformly?",
+        ),
+    ),
+    "hidden_q_panda_or_caviar": (
+        key_check(
+            "q_panda_or_caviar",
+            "approach",
+            ChoiceKey(
+                "approach",
+                Choice(("a", "b", "c")),
+                "a",
+                {
+                    "b": "five days a model and one GPU leave room for at most two full trainings in two weeks: "
+                    "there is no compute for many in parallel",
+                    "c": "a 5 x 5 grid is 25 trainings of five days each, 125 GPU-days: far beyond two weeks",
+                },
+            ),
+            2.0,
+            rule="You have one GPU for two weeks, and your model takes five days to train once. How do you search?",
         ),
     ),
 }

@@ -13,6 +13,7 @@ from autograder.checks import REFERENCE, Check, Mistake, close
 from autograder.labs.softmax_regression import checks as public
 from autograder.labs.softmax_regression import formulas as f
 from autograder.probes import calls
+from autograder.questions import Numbers, NumbersKey, key_check
 
 REF = "the reference solution"
 
@@ -203,6 +204,76 @@ CHECKS = {
             make_inputs=public.classifier_dims(11, 5, m=9),
             probe=public.prediction_probe,
             rule="one `Dense(num_classes)` (no activation: it outputs logits)",
+        ),
+    ),
+    "hidden_q_hardmax": (
+        key_check(
+            "q_hardmax",
+            "hardmax_of_z",
+            NumbersKey(
+                "hardmax_of_z",
+                Numbers(4),
+                (0.0, 0.0, 1.0, 0.0),
+                0.001,
+                {
+                    (0.0, 1.0, 0.0, 0.0): "hardmax puts the 1 on the largest entry, not the smallest",
+                    (0.0, 0.0, 3.0, 0.0): "hardmax puts a 1 on the largest entry, not its value",
+                },
+            ),
+            2.0,
+            rule="What is the hardmax of $z = [0.5, -2, 3, 1]$?",
+        ),
+    ),
+    "hidden_q_two_classes": (
+        key_check(
+            "q_two_classes",
+            "y_hat_1",
+            NumbersKey(
+                "y_hat_1",
+                Numbers(1),
+                (0.8807970779778823,),
+                0.002,
+                {
+                    (0.9525741268224331,): "that is sigma(z_1); with two classes y_hat_1 is the sigmoid of z_1 - z_0",
+                    (0.75,): "softmax exponentiates the logits before normalising them",
+                },
+            ),
+            2.0,
+            rule="A softmax layer with $C = 2$ gets the logits $z = (z_0, z_1) = (1, 3)$. What is $\\hat y_1$?",
+        ),
+    ),
+    "hidden_q_loss": (
+        key_check(
+            "q_loss",
+            "loss_value",
+            NumbersKey(
+                "loss_value",
+                Numbers(1),
+                (0.6931471805599453,),
+                0.002,
+                {
+                    (0.30103,): "that is log10: the loss uses the natural logarithm",
+                    (-0.6931471805599453,): "L is minus the log: a loss is never negative",
+                    (3.506557897319982,): "only the true class's term survives: y is 0 for the other classes",
+                },
+            ),
+            2.0,
+            rule="For one example with $y = [0, 0, 1]$ and $\\hat y = [0.2, 0.3, 0.5]$, what is the loss $L$?",
+        ),
+    ),
+    "hidden_q_dz": (
+        key_check(
+            "q_dz",
+            "dz_one_example",
+            NumbersKey(
+                "dz_one_example",
+                Numbers(3),
+                (0.2, -0.3, 0.1),
+                0.001,
+                {(-0.2, 0.3, -0.1): "dz is y_hat - y, not y - y_hat"},
+            ),
+            2.0,
+            rule="For one example ($m = 1$) with $y = [0, 1, 0]$ and $\\hat y = [0.2, 0.7, 0.1]$, what is $dz$?",
         ),
     ),
 }

@@ -26,6 +26,10 @@ _BUILT_IN_NORMALISATION = (
 
 ANSWERS = (
     AnswerSpec("batch_norm_forward", ("batch_norm_forward",), _BUILT_IN_NORMALISATION),
+    AnswerSpec("q_constant_unit", ("constant_unit_output",), question=True),
+    AnswerSpec("q_bias", ("why_no_bias",), question=True),
     AnswerSpec("batch_norm_layer", ("BatchNormalization",), _BUILT_IN_NORMALISATION),
+    AnswerSpec("q_momentum_window", ("batches_averaged",), question=True),
+    AnswerSpec("q_predict", ("predict_does",), question=True),
     AnswerSpec("build_model", ("build_model",), ("keras.layers.BatchNormalization", "keras.*batch_normalization")),
 )

@@ -20,6 +20,7 @@ from ...autodiff import gradients
 from ...checks import BUILTIN, Check, Evidence, Verdict, failed, passed, trained_accuracy, with_hint
 from ...compare import Tolerance, compare, to_numpy
 from ...from_scratch import from_scratch_check
+from ...questions import Choice, Numbers, form_check
 from ...stand_ins import integration_check
 from ...probes import compile_for_fit
 from ...runner import ContractError, is_stub
@@ -1088,4 +1089,8 @@ CHECKS: dict[str, tuple[Check, ...]] = {
         ),
         from_scratch("build_model", rule="`keras.layers.BatchNormalization` does not count as your layer"),
     ),
+    "test_q_constant_unit": (form_check("q_constant_unit", "constant_unit_output", Numbers(1), rule='Answer with one number.'),),
+    "test_q_bias": (form_check("q_bias", "why_no_bias", Choice(('a', 'b', 'c', 'd')), rule='Answer with a letter, as a string.'),),
+    "test_q_momentum_window": (form_check("q_momentum_window", "batches_averaged", Numbers(1), rule='Answer with one number.'),),
+    "test_q_predict": (form_check("q_predict", "predict_does", Choice(('a', 'b', 'c')), rule='Answer with a letter, as a string.'),),
 }

@@ -19,6 +19,7 @@ import numpy as np
 from ...checks import Check, Evidence, Verdict, failed, passed, probe_factory, with_hint
 from ...distributions import FALSE_REJECT, dkw_epsilon, fraction_within, ks_uniform
 from ...from_scratch import from_scratch_check
+from ...questions import Choice, Numbers, form_check
 from ...stand_ins import integration_check
 from ...probes import raised
 from ...runner import ContractError
@@ -620,4 +621,7 @@ CHECKS: dict[str, tuple[Check, ...]] = {
             "random_search", rule="a tuning library (Optuna, KerasTuner, scikit-learn, Ray Tune) does not count"
         ),
     ),
+    "test_q_distinct_values": (form_check("q_distinct_values", "distinct_learning_rates", Numbers(2), rule='Answer with two integers, `(grid, random)`.'),),
+    "test_q_beta_share": (form_check("q_beta_share", "share_at_least_0999", Numbers(2), rule='Answer with two numbers between 0 and 1, `(log scale, uniform)`.'),),
+    "test_q_panda_or_caviar": (form_check("q_panda_or_caviar", "approach", Choice(('a', 'b', 'c')), rule='Answer with a letter, as a string.'),),
 }

@@ -37,8 +37,12 @@ ANSWERS = (
                                          "jax.nn.one_hot", "torch.*one_hot", "sklearn.*")),
     # keras.ops.logsumexp is allowed: the log-sum-exp form is a correct softmax.
     AnswerSpec("softmax", ("softmax",), _SOFTMAX_BUILTINS),
+    AnswerSpec("q_hardmax", ("hardmax_of_z",), question=True),
+    AnswerSpec("q_two_classes", ("y_hat_1",), question=True),
     AnswerSpec("softmax_layer", ("Softmax",), _SOFTMAX_BUILTINS),
     AnswerSpec("categorical_crossentropy", ("categorical_crossentropy",), _LOSS_BUILTINS),
+    AnswerSpec("q_loss", ("loss_value",), question=True),
     AnswerSpec("softmax_grad", ("softmax_cross_entropy_grad",), _LOSS_BUILTINS + _AUTODIFF),
+    AnswerSpec("q_dz", ("dz_one_example",), question=True),
     AnswerSpec("softmax_classifier", ("build_softmax_classifier",), ("keras.layers.Softmax", "keras.activations.softmax")),
 )

@@ -15,6 +15,7 @@ import numpy as np
 from ...checks import BUILTIN, Check, Evidence, Mistake, Verdict, close, failed, passed, trained_accuracy, with_hint
 from ...compare import Tolerance, compare, to_numpy
 from ...from_scratch import from_scratch_check
+from ...questions import Choice, Numbers, form_check
 from ...stand_ins import integration_check
 from ...probes import calls, compile_for_fit, raised
 from . import formulas as f
@@ -716,4 +717,8 @@ CHECKS: dict[str, tuple[Check, ...]] = {
             "softmax_classifier", rule='`keras.layers.Softmax` and `activation="softmax"` do not count as your layer'
         ),
     ),
+    "test_q_hardmax": (form_check("q_hardmax", "hardmax_of_z", Numbers(4), rule='Answer with four numbers.'),),
+    "test_q_two_classes": (form_check("q_two_classes", "y_hat_1", Numbers(1), rule='Answer with one number (three decimals are enough).'),),
+    "test_q_loss": (form_check("q_loss", "loss_value", Numbers(1), rule='Answer with one number (natural logarithm; three decimals are enough).'),),
+    "test_q_dz": (form_check("q_dz", "dz_one_example", Numbers(3), rule='Answer with three numbers.'),),
 }
