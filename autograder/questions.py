@@ -140,6 +140,13 @@ def _form_problem(form: Form, value: Any) -> str:
     return form.problem(value)
 
 
+def _shown(value: Any) -> str:
+    """The answer as the student reads it back (never as a line of code)."""
+    if isinstance(value, list):
+        return "(" + ", ".join(f"{x:g}" for x in value) + ")"
+    return f"{value:g}" if isinstance(value, float) else repr(value)
+
+
 def form_judge(name: str, form: Form) -> Callable[[Evidence], Verdict]:
     """The public judge: the answer is well formed (its correctness is judged at grading time)."""
 
@@ -148,7 +155,7 @@ def form_judge(name: str, form: Form) -> Callable[[Evidence], Verdict]:
         problem = _form_problem(form, value)
         if problem:
             return failed(f"{name}: {problem}")
-        return passed(f"{name} = {value!r}; whether it is right is judged when the lab is graded")
+        return passed(f"answered {_shown(value)}; whether it is right is judged when the lab is graded")
 
     return judge
 

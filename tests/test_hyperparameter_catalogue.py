@@ -54,6 +54,16 @@ SEARCH_CALLS = "n_trials calls, one value per name of the right kind and range"
 SEARCH_ORDER = "sorted best first by score, ties in trial order, NaN last"
 SEARCH_KINDS = "each kind has its distribution over 2000 trials"
 SEARCH_UNKNOWN = "an unknown kind raises ValueError"
+REFINE_NAMES = "the same names and kinds; the arguments left as they were"
+REFINE_SCALE = "log and beta ranges widened on their own scale"
+REFINE_LINEAR = "uniform and int ranges widened on a linear scale, int bounds rounded outward"
+REFINE_NAN = "trials with a NaN score do not count"
+REFINE_EMPTY = "no finite score raises ValueError"
+
+
+def refined(*edits: tuple[str, str]) -> str:
+    """The reference refine_space with each (old, new) replaced (each old text once)."""
+    return edit(reference_sources(LAB)["refine_space"], *edits)
 
 
 def wrong(name: str, grade_id: str, code: str, check: str, phrase: str):
@@ -352,6 +362,50 @@ def sample_beta(low, high, size, rng):
         SEARCH_KINDS,
         "sample_log_uniform",
     ),
+    # refine_space
+    wrong(
+        "refine_margin_on_a_linear_scale",
+        "refine_space",
+        refined(
+            (
+                """    scales = {
+        "log": (np.log10, lambda r: 10.0**r),
+        "beta": (lambda x: np.log10(1.0 - x), lambda r: 1.0 - 10.0**r),
+    }""",
+                "    scales = {}",
+            )
+        ),
+        REFINE_SCALE,
+        "linear scale",
+    ),
+    wrong(
+        "refine_counts_diverged_trials",
+        "refine_space",
+        refined(("if not np.isnan(score)", "")),
+        REFINE_NAN,
+        "nan score",
+    ),
+    wrong(
+        "refine_changes_the_space_it_was_given",
+        "refine_space",
+        refined(("    refined = {}\n", "    refined = space\n")),
+        REFINE_NAMES,
+        "changed the results or the space",
+    ),
+    wrong(
+        "refine_int_bounds_left_as_floats",
+        "refine_space",
+        refined(('if kind == "int":', "if False:")),
+        REFINE_LINEAR,
+        "float bounds",
+    ),
+    wrong(
+        "refine_returns_the_old_space_when_nothing_is_finite",
+        "refine_space",
+        refined(("        raise ValueError", "        return dict(space)\n        raise ValueError")),
+        REFINE_EMPTY,
+        "raise valueerror",
+    ),
 ]
 
 
@@ -567,6 +621,40 @@ def random_search(objective, space, n_trials, rng):
     return finite + diverged
 """,
         id="search_lists_index_access_and_nan_by_hand",
+    ),
+    pytest.param(
+        "refine_space",
+        """\
+import math
+
+
+def refine_space(results, space, top_k):
+    finite = [params for score, params in results if not math.isnan(score)]
+    if len(finite) == 0:
+        raise ValueError("every trial diverged")
+    best = finite[:top_k]
+    new_space = {}
+    for name in space:
+        kind, low, high = space[name]
+        if kind == "log":
+            to, back = math.log10, lambda r: 10**r
+        elif kind == "beta":
+            to, back = (lambda b: math.log10(1 - b)), (lambda r: 1 - 10**r)
+        else:
+            to, back = (lambda x: x), (lambda x: x)
+        values = [to(p[name]) for p in best]
+        a, b = min(to(low), to(high)), max(to(low), to(high))
+        width = b - a
+        left, right = max(a, min(values) - width / 10), min(b, max(values) + width / 10)
+        x, y = back(left), back(right)
+        if x > y:
+            x, y = y, x
+        if kind == "int":
+            x, y = math.floor(round(x, 9)), math.ceil(round(y, 9))
+        new_space[name] = (kind, x, y)
+    return new_space
+""",
+        id="refine_math_and_an_if_chain",
     ),
 ]
 

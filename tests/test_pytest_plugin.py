@@ -35,7 +35,9 @@ LAB = "hyperparameter_search"
 def points(verdicts) -> tuple[float, float]:
     """(points of the passed checks, points of all) for verdicts keyed by (cell, check name)."""
     worth = {
-        (cell, check.name): check.points for cell, checks in lab_checks(get_lab(LAB), REPO).items() for check in checks
+        (cell, item_name(check.name)): check.points
+        for cell, checks in lab_checks(get_lab(LAB), REPO).items()
+        for check in checks
     }
     return sum(worth[key] for key, ok in verdicts.items() if ok), sum(worth[key] for key in verdicts)
 

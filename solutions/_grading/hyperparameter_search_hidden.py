@@ -6,14 +6,22 @@ determinism, never against the reference's exact draws. Each statistical check
 keeps the false-reject probability of its public twin (at most 1e-6).
 """
 
-from autograder.checks import Check, all_of
+from autograder.checks import REFERENCE, Check, all_of
 from autograder.labs.hyperparameter_search import checks as public
+from autograder.labs.hyperparameter_search import refine
 from autograder.questions import Choice, ChoiceKey, Numbers, NumbersKey, key_check
 
 SPACE = {
     "lr": ("log", 1e-6, 1e-2),
     "momentum": ("beta", 0.5, 0.99),
     "width": ("int", 1, 3),
+    "scale": ("uniform", -1.0, 1.0),
+}
+# The same kinds as SPACE on other ranges, for refine_space.
+OTHER_SPACE = {
+    "lr": ("log", 1e-6, 1e-2),
+    "beta2": ("beta", 0.9, 0.9999),
+    "width": ("int", 1, 9),
     "scale": ("uniform", -1.0, 1.0),
 }
 
@@ -86,6 +94,26 @@ CHECKS = {
             make_inputs=public.search_inputs(1, SPACE),
             probe=public.search_probe,
             rule="For each of `n_trials` trials, draw a fresh value for every name of `space`",
+        ),
+    ),
+    "hidden_refine_space": (
+        Check(
+            "another space and top_k, as the reference",
+            "refine_space",
+            refine.as_the_reference,
+            make_inputs=refine.trials(40, n_nan=3, space=OTHER_SPACE, top_k=7),
+            probe=refine.refine_probe,
+            oracle=REFERENCE,
+            rule='log10(x) for `"log"`, log10(1 - x) for `"beta"`',
+        ),
+        Check(
+            "top_k = 1, as the reference",
+            "refine_space",
+            refine.as_the_reference,
+            make_inputs=refine.trials(10, top_k=1),
+            probe=refine.refine_probe,
+            oracle=REFERENCE,
+            rule="the smallest range that holds the values of the `top_k` best trials",
         ),
     ),
     "hidden_q_distinct_values": (

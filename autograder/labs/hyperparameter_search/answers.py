@@ -14,5 +14,6 @@ ANSWERS = (
     AnswerSpec("sample_beta", ("sample_beta",), _LOG_SAMPLERS),
     AnswerSpec("q_beta_share", ("share_at_least_0999",), question=True),
     AnswerSpec("random_search", ("random_search",), ("optuna.*", "keras_tuner.*", "sklearn.*", "ray.*")),
+    AnswerSpec("refine_space", ("refine_space",)),
     AnswerSpec("q_panda_or_caviar", ("approach",), question=True),
 )

@@ -23,6 +23,7 @@ from ...questions import Choice, Numbers, form_check
 from ...stand_ins import integration_check
 from ...probes import raised
 from ...runner import ContractError
+from . import refine
 from .answers import ANSWERS
 
 N_DRAWS = 10_000
@@ -619,6 +620,57 @@ CHECKS: dict[str, tuple[Check, ...]] = {
         ),
         from_scratch(
             "random_search", rule="a tuning library (Optuna, KerasTuner, scikit-learn, Ray Tune) does not count"
+        ),
+    ),
+    "test_refine_space": (
+        Check(
+            "the same names and kinds; the arguments left as they were",
+            "refine_space",
+            refine.names_and_kinds,
+            make_inputs=refine.trials(20),
+            probe=refine.refine_probe,
+            rule="return a new dict with the same names and kinds, and leave `results` and `space` as they are",
+        ),
+        Check(
+            "each range holds the top_k best trials' values, inside the old range",
+            "refine_space",
+            refine.holds_the_best,
+            make_inputs=refine.trials(20),
+            probe=refine.refine_probe,
+            points=2.0,
+            rule="the smallest range that holds the values of the `top_k` best trials",
+        ),
+        Check(
+            "log and beta ranges widened on their own scale",
+            "refine_space",
+            refine.matches_the_rule(("log", "beta"), "10% of the old range on the log10 scale of x or of 1 - x"),
+            make_inputs=refine.trials(30, top_k=6),
+            probe=refine.refine_probe,
+            points=2.0,
+            rule='log10(x) for `"log"`, log10(1 - x) for `"beta"`',
+        ),
+        Check(
+            "uniform and int ranges widened on a linear scale, int bounds rounded outward",
+            "refine_space",
+            refine.matches_the_rule(("uniform", "int"), "10% of the old range; int bounds rounded outward"),
+            make_inputs=refine.trials(30, top_k=6),
+            probe=refine.refine_probe,
+            rule='x itself for `"uniform"` and `"int"`, with `"int"` bounds rounded outward to integers',
+        ),
+        Check(
+            "trials with a NaN score do not count",
+            "refine_space",
+            refine.nan_skipped,
+            make_inputs=refine.trials(8, n_nan=4, top_k=6),
+            probe=refine.refine_probe,
+            rule="trials whose score is NaN do not count",
+        ),
+        Check(
+            "no finite score raises ValueError",
+            "refine_space",
+            refine.no_finite_judge,
+            probe=refine.no_finite_probe,
+            rule="Raise a `ValueError` when no trial has a finite score.",
         ),
     ),
     "test_q_distinct_values": (form_check("q_distinct_values", "distinct_learning_rates", Numbers(2), rule='Answer with two integers, `(grid, random)`.'),),
