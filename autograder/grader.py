@@ -43,7 +43,16 @@ from .isolation.protocol import Job, ProbeJob
 from .notebooks import cell_source, read_notebook
 from .results import CellResult, CheckResult, LabResult
 from .runner import Answers as RunnerAnswers
-from .runner import Observation, check_seed, expected_of, keras_seed, verdict, with_requirements
+from .runner import (
+    Observation,
+    check_seed,
+    expected_of,
+    keras_seed,
+    not_answered,
+    not_implemented,
+    verdict,
+    with_requirements,
+)
 from .submissions import Submission, read_answers
 
 SANDBOX = "auto"  # the first backend of AUTO this machine can have; "none" is --unsafe-no-isolation
@@ -125,7 +134,7 @@ _BUILTIN_EXCEPTIONS = frozenset(
 _RAISED = re.compile(r"^your code raised ([A-Za-z_][A-Za-z0-9_]*)")
 
 
-def hidden_failure(message: str) -> str:
+def hidden_failure(message: str, answer: str) -> str:
     """What a hidden check says of an answer that failed on its inputs, from the worker's message.
 
     The worker's text is the student's to write (an exception's message, or a forged frame), and on a
@@ -138,10 +147,12 @@ def hidden_failure(message: str) -> str:
     if raised:
         kind = raised.group(1) if raised.group(1) in _BUILTIN_EXCEPTIONS else "an exception"
         return f"your code raised {kind} on these inputs (the public checks show where, on inputs you can see)"
+    # The stub's two messages carry nothing of the inputs: rebuilt from the grader's own templates (with
+    # ``answer``, the name the lab gives the answer), they read as in the notebook, where nbgrader runs them.
     if "is not implemented yet" in message:
-        return "it is not implemented yet"
+        return not_implemented(answer)
     if "is not answered yet" in message:
-        return "it is not answered yet"
+        return not_answered(answer)
     if "is not defined" in message:
         return "the answer is not defined in the notebook (see the public checks)"
     return "the answer does not keep to the lab's contract on these inputs (the public checks say how)"
@@ -182,7 +193,11 @@ def judge_submission(
                 why = run.problem or "the worker gave no result for it"
                 observation = Observation(False, {}, f"not graded: {why}")
             elif check.hidden:  # none of the student's own text on a hidden check
-                observation = Observation(sent.ok, sent.observed, "" if sent.ok else hidden_failure(sent.message))
+                observation = Observation(
+                    sent.ok,
+                    sent.observed,
+                    "" if sent.ok else hidden_failure(sent.message, lab.answer(check.answer).defines[0]),
+                )
             else:
                 observation = Observation(sent.ok, sent.observed, sent.message, sent.noise)
             try:

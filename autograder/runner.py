@@ -167,6 +167,16 @@ def _first_line(message: str) -> str:
     return lines[0] if lines else ""
 
 
+def not_implemented(answer: str) -> str:
+    """What a check of an unanswered stub says (the grader rebuilds it from here, never from a worker)."""
+    return f"{answer} is not implemented yet: replace `raise NotImplementedError()` with your code"
+
+
+def not_answered(name: str) -> str:
+    """What a check of an unanswered question says."""
+    return f"{name} is not answered yet: replace `raise NotImplementedError()` with `{name} = ...`"
+
+
 def explain(error: BaseException, grade_id: str, answers: Answers, answer: str | None = None) -> str:
     """A student-facing sentence for an exception raised by their code.
 
@@ -176,7 +186,7 @@ def explain(error: BaseException, grade_id: str, answers: Answers, answer: str |
     answer = answer or grade_id
     if isinstance(error, MissingAnswer):
         if answers.errors.get(grade_id) == NOT_ANSWERED:
-            return f"{answer} is not answered yet: replace `raise NotImplementedError()` with `{error.name} = ...`"
+            return not_answered(error.name)
         if grade_id in answers.errors:
             return f"`{error.name}` is not defined because the cell of {answer} failed: {answers.errors[grade_id]}"
         if answers.in_kernel:
@@ -185,7 +195,7 @@ def explain(error: BaseException, grade_id: str, answers: Answers, answer: str |
     if isinstance(error, ContractError):
         return str(error)
     if is_stub(error):
-        return f"{answer} is not implemented yet: replace `raise NotImplementedError()` with your code"
+        return not_implemented(answer)
     text = _first_line(str(error))
     text = text if len(text) <= 300 else text[:297] + "..."
     message = f"your code raised {type(error).__name__}{': ' + text if text else ''}{_where(_student_frame(error))}"

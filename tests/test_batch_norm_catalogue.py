@@ -524,16 +524,16 @@ def batch_norm_forward(z, gamma, beta, epsilon=1e-3):
         ),
         id="layer_early_return_and_a_loop_over_the_moving_statistics",
     ),
-    # The exercise fixes the order of the weights, not their names: any names, or none, get full marks.
+    # The exercise fixes the order of the weights, not their names: any names, or none, get full marks
+    # (the Keras-conventions entry below also stores them under other attributes).
     pytest.param(
         "batch_norm_layer",
-        layer(('name="moving_mean"', 'name="running_mean"'), ('name="moving_variance"', 'name="running_var"')),
-        id="layer_weights_named_running",
-    ),
-    pytest.param(
-        "batch_norm_layer",
-        layer(*((f'name="{name}", ', "") for name in ("gamma", "beta", "moving_mean", "moving_variance"))),
-        id="layer_weights_unnamed",
+        layer(
+            *((f'name="{name}", ', "") for name in ("gamma", "beta")),
+            ('name="moving_mean"', 'name="running_mean"'),
+            ('name="moving_variance"', 'name="running_var"'),
+        ),
+        id="layer_weights_unnamed_or_named_otherwise",
     ),
     pytest.param(
         "batch_norm_layer",
@@ -621,11 +621,6 @@ def build_model(input_dim, num_classes, hidden_units=(64, 64), use_batch_norm=Tr
     return model
 """,
         id="model_sequential_activation_layers_and_fused_relu_without_batch_norm",
-    ),
-    pytest.param(
-        "build_model",
-        model(("        x = keras.layers.ReLU()(x)", "        x = keras.layers.Activation(keras.activations.relu)(x)")),
-        id="model_functional_activation_relu",
     ),
 ]
 
