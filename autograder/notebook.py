@@ -68,7 +68,9 @@ class NotebookChecker:
         for spec in self.lab.answers:
             # Each answer's own definitions only: a finished answer that calls a stub is not a stub.
             codes = [definition(name, sources) for name in spec.defines]
-            if None in codes or any(name not in self.namespace for name in spec.defines):
+            if spec.question and any(name not in self.namespace for name in spec.defines):
+                left.append(f"{spec.grade_id} (not answered yet)")
+            elif None in codes or any(name not in self.namespace for name in spec.defines):
                 left.append(f"{spec.grade_id} (not defined: run its cell)")
             elif any(has_stub(code) for code in codes):
                 left.append(f"{spec.grade_id} (still raises NotImplementedError)")
