@@ -40,7 +40,7 @@ class Choice:
     def problem(self, value: Any) -> str:
         """Why ``value`` is not well formed ("" when it is)."""
         if not isinstance(value, str):
-            return f"the answer is a {_kind(value)}: write it as a string, {self.describe()}"
+            return f"the answer is {_a(type(value).__name__)}: write it as a string, {self.describe()}"
         if _choice(value) not in self.options:
             return f"{value!r} is not {self.describe()}"
         return ""
@@ -58,7 +58,7 @@ class Numbers:
     def problem(self, value: Any) -> str:
         numbers = _numbers(value)
         if numbers is None:
-            return f"the answer is a {_kind(value)}: write {self.describe()}"
+            return f"the answer is {_a(type(value).__name__)}: write {self.describe()}"
         if len(numbers) != self.count:
             return f"the answer has {len(numbers)} numbers: write {self.describe()}"
         if not all(math.isfinite(x) for x in numbers):
@@ -69,8 +69,9 @@ class Numbers:
 Form = Choice | Numbers
 
 
-def _kind(value: Any) -> str:
-    return "nothing (None)" if value is None else type(value).__name__
+def _a(type_name: str) -> str:
+    """A value of type ``type_name``, in words: "a str", "nothing (None)"."""
+    return "nothing (None)" if type_name == "NoneType" else f"a {type_name}"
 
 
 def _choice(value: str) -> str:
@@ -135,8 +136,7 @@ class _Typed:
 
 def _form_problem(form: Form, value: Any) -> str:
     if isinstance(value, _Typed):
-        what = "nothing (None)" if value.name == "NoneType" else f"a {value.name}"
-        return f"the answer is {what}: write {form.describe()}"
+        return f"the answer is {_a(value.name)}: write {form.describe()}"
     return form.problem(value)
 
 

@@ -147,16 +147,24 @@ def names_and_kinds(evidence: Evidence) -> Verdict:
     return passed("the same names and kinds, new bounds, and the arguments left as they were")
 
 
-def _bounds(evidence: Evidence) -> dict[str, tuple[str, float, float]]:
-    o = evidence.observed
+def _ranges(observed: dict[str, Any]) -> dict[str, tuple[str, float, float]]:
+    """The refined space a probe observed (the answer's, or the reference's), as name -> (kind, low, high)."""
+    o = observed
     return {
         name: (kind, low, high)
         for name, kind, low, high in zip(o["names"], o["kinds"], o["low"], o["high"], strict=True)
     }
 
 
+def _same_range(got: tuple[str, float, float], low: float, high: float) -> bool:
+    """``got``'s bounds are ``low`` and ``high`` within float64 rounding."""
+    return math.isclose(got[1], low, rel_tol=1e-9, abs_tol=1e-12) and math.isclose(
+        got[2], high, rel_tol=1e-9, abs_tol=1e-12
+    )
+
+
 def holds_the_best(evidence: Evidence) -> Verdict:
-    got, (results, space) = _bounds(evidence), _given(evidence.inputs)
+    got, (results, space) = _ranges(evidence.observed), _given(evidence.inputs)
     best = [params for score, params in results if not math.isnan(score)][: evidence.inputs["top_k"]]
     for name, (_, low, high) in space.items():
         if name not in got:
@@ -178,17 +186,14 @@ def matches_the_rule(kinds: tuple[str, ...], what: str) -> Callable[[Evidence], 
     """A judge: the bounds of the names of ``kinds`` are the rule's, within float64 rounding."""
 
     def judge(evidence: Evidence) -> Verdict:
-        got, want = _bounds(evidence), _expected(evidence.inputs)
+        got, want = _ranges(evidence.observed), _expected(evidence.inputs)
         is_int = dict(zip(evidence.observed["names"], evidence.observed["int_bounds"], strict=True))
         for name, (kind, low, high) in want.items():
             if kind not in kinds or name not in got:
                 continue
             if kind == "int" and not is_int[name]:
                 return failed(f"{name!r} (int) has float bounds: round them outward to integers (int(np.floor(...)))")
-            if not (
-                math.isclose(got[name][1], low, rel_tol=1e-9, abs_tol=1e-12)
-                and math.isclose(got[name][2], high, rel_tol=1e-9, abs_tol=1e-12)
-            ):
+            if not _same_range(got[name], low, high):
                 return failed(
                     f"{name!r} ({kind}): [{got[name][1]:.6g}, {got[name][2]:.6g}], expected [{low:.6g}, {high:.6g}] "
                     f"({what}){_scale_hint(kind, got[name][1:], evidence)}"
@@ -230,18 +235,10 @@ def no_finite_judge(evidence: Evidence) -> Verdict:
 
 
 def as_the_reference(evidence: Evidence) -> Verdict:
-    got = _bounds(evidence)
-    expected = evidence.expected
-    want = {
-        n: (k, lo, hi)
-        for n, k, lo, hi in zip(expected["names"], expected["kinds"], expected["low"], expected["high"], strict=True)
-    }
-    for name, (kind, low, high) in want.items():
+    got = _ranges(evidence.observed)
+    for name, (kind, low, high) in _ranges(evidence.expected).items():
         if name not in got or got[name][0] != kind:
             return failed(f"the refined space differs from the reference's for {name!r}")
-        if not (
-            math.isclose(got[name][1], low, rel_tol=1e-9, abs_tol=1e-12)
-            and math.isclose(got[name][2], high, rel_tol=1e-9, abs_tol=1e-12)
-        ):
+        if not _same_range(got[name], low, high):
             return failed(f"the range of {name!r} ({kind}) differs from the reference's")
     return passed("the refined space matches the reference's")
