@@ -3,7 +3,6 @@ labs' quick mode, and in-process grading of answer code."""
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -14,21 +13,14 @@ os.environ.setdefault("LAB_QUICK", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import pytest
+from single_mistakes import reference_sources
 
-from autograder.course import release_path, solution_path
+from autograder.course import release_path
 from autograder.grading import grade_sources
 from autograder.labs import get_lab
-from autograder.notebooks import answer_sources, read_notebook
 from autograder.results import CheckResult, LabResult
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-@functools.cache
-def reference_sources(lab: str) -> dict[str, str]:
-    """The reference solution's answer cells, by grade_id."""
-    spec = get_lab(lab)
-    return answer_sources(read_notebook(solution_path(REPO, lab)), [a.grade_id for a in spec.answers])
 
 
 def grade(
