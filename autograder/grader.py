@@ -196,7 +196,7 @@ def judge_submission(
                 observation = Observation(
                     sent.ok,
                     sent.observed,
-                    "" if sent.ok else hidden_failure(sent.message, lab.answer(check.answer).defines[0]),
+                    "" if sent.ok else hidden_failure(sent.message, item.defines[0]),
                 )
             else:
                 observation = Observation(sent.ok, sent.observed, sent.message, sent.noise)
