@@ -12,8 +12,8 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from . import environment
-from .datasets import load_digits
-from .notebook import NotebookChecker, notebook_checker
+from autograder.engine import environment
+from autograder.student.checker import NotebookChecker, notebook_checker
+from autograder.toolkit.datasets import load_digits
 
 __all__ = ["NotebookChecker", "__version__", "environment", "load_digits", "notebook_checker"]

@@ -7,13 +7,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import __version__, course
-from .isolation.limits import DEFAULT_TIMEOUT
-from .labs import available
+from autograder import __version__
+from autograder.engine import course
+from autograder.isolation.limits import DEFAULT_TIMEOUT
+from autograder.labs import available
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from .demo import run_demo
+    from autograder.integrations.demo import run_demo
 
     run_demo(course.instructor_root(), args.lab)
     return 0
@@ -23,11 +24,11 @@ def _grade(args: argparse.Namespace) -> int:
     import os
     import time
 
-    from .grader import SANDBOX, grade_class
-    from .isolation.limits import Limits
-    from .isolation.pool import SandboxFailure
-    from .labs import get_lab
-    from .submissions import UsageError, find
+    from autograder.engine.submissions import UsageError, find
+    from autograder.grader.service import SANDBOX, grade_class
+    from autograder.isolation.limits import Limits
+    from autograder.isolation.pool import SandboxFailure
+    from autograder.labs import get_lab
 
     lab = get_lab(args.lab)
     try:
@@ -82,7 +83,7 @@ def _grade(args: argparse.Namespace) -> int:
 
 
 def _gradescope(args: argparse.Namespace) -> int:
-    from .gradescope import BundleError, write_bundle
+    from autograder.integrations.gradescope import BundleError, write_bundle
 
     try:
         archive = write_bundle(args.lab, course.instructor_root(), Path(args.dest))
@@ -97,9 +98,9 @@ def _gradescope(args: argparse.Namespace) -> int:
 
 
 def _checks(args: argparse.Namespace) -> int:
-    from .grading import lab_checks
-    from .labs import get_lab
-    from .report import checks_table
+    from autograder.engine.grade_cells import lab_checks
+    from autograder.labs import get_lab
+    from autograder.outputs.report import checks_table
 
     root = course.instructor_root()
     print("\n".join(checks_table(lab, lab_checks(get_lab(lab), root)) for lab in args.lab or available()))
@@ -107,8 +108,8 @@ def _checks(args: argparse.Namespace) -> int:
 
 
 def _release(args: argparse.Namespace) -> int:
-    from .colab import Repository
-    from .release import ReleaseError, release
+    from autograder.integrations.release import ReleaseError, release
+    from autograder.student.colab import Repository
 
     try:
         repository = Repository(args.repo, args.branch)

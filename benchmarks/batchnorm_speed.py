@@ -30,16 +30,16 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def build_pair(width: int, depth: int):
     """The same MLP with the reference layer and with the built-in one."""
-    from autograder import course
+    from autograder.engine import course
     from autograder.labs import get_lab
-    from autograder.labs.batch_norm import builtins
+    from autograder.labs.batch_norm import library
 
     lab = get_lab("batch_norm")
     reference = course.reference_namespace(ROOT, lab.name, tuple(a.grade_id for a in lab.answers))
     hidden = (width,) * depth
     return {
         "reference": lambda: reference["build_model"](64, 10, hidden_units=hidden),
-        "built-in": lambda: builtins.namespace()["build_model"](64, 10, hidden_units=hidden),
+        "built-in": lambda: library.namespace()["build_model"](64, 10, hidden_units=hidden),
     }
 
 
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import keras
 
-    from autograder import environment
+    from autograder.engine import environment
 
     print(environment.prepare(seed=0))
     print(

@@ -42,10 +42,10 @@ def check_lab(name: str) -> tuple[int, int, float]:
     """Grade the reference of one lab with all its public and hidden checks; print a line per cell.
 
     Returns (checks passed, checks run, seconds)."""
-    from autograder.course import solution_path
-    from autograder.grading import grade_sources
+    from autograder.engine.cells import answer_sources, read_notebook
+    from autograder.engine.course import solution_path
+    from autograder.engine.grade_cells import grade_sources
     from autograder.labs import get_lab
-    from autograder.notebooks import answer_sources, read_notebook
 
     lab = get_lab(name)
     sources = answer_sources(read_notebook(solution_path(ROOT, name)), [a.grade_id for a in lab.answers])
@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import keras
 
-    from autograder import environment
+    from autograder.engine import environment
 
     print(environment.prepare(seed=0))
     print(f"Keras {keras.__version__}, backend {keras.backend.backend()}, a tensor lands on: {describe_device()}")

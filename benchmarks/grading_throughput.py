@@ -32,9 +32,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def write_class(folder: Path, lab: str, n: int) -> list[str]:
     import nbformat
 
-    from autograder.course import release_path
-    from autograder.demo import demo_class
-    from autograder.notebooks import read_notebook, with_answers
+    from autograder.engine.cells import read_notebook, with_answers
+    from autograder.engine.course import release_path
+    from autograder.integrations.demo import demo_class
 
     released = read_notebook(release_path(ROOT, lab))
     kinds = [name for name in demo_class(ROOT, lab) if name != "blank"]

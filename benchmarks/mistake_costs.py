@@ -28,7 +28,7 @@ from single_mistakes import MISTAKES, reference_sources  # noqa: E402 - after th
 
 def cost(lab: str, grade_id: str, code: str) -> tuple[float, float, dict[str, float]]:
     """(points lost, the lab's total, points lost per cell) with ``code`` as ``grade_id``."""
-    from autograder.grading import grade_sources
+    from autograder.engine.grade_cells import grade_sources
     from autograder.labs import get_lab
 
     result = grade_sources("mistake", get_lab(lab), {**reference_sources(lab), grade_id: code}, ROOT)

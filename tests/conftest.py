@@ -15,10 +15,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import pytest
 from single_mistakes import reference_sources
 
-from autograder.course import release_path
-from autograder.grading import grade_sources
+from autograder.engine.course import release_path
+from autograder.engine.grade_cells import grade_sources
 from autograder.labs import get_lab
-from autograder.results import CheckResult, LabResult
+from autograder.model.results import CheckResult, LabResult
 
 REPO = Path(__file__).resolve().parents[1]
 

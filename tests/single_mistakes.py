@@ -13,9 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.course import solution_path
+from autograder.engine.cells import answer_sources, read_notebook
+from autograder.engine.course import solution_path
 from autograder.labs import get_lab
-from autograder.notebooks import answer_sources, read_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -20,10 +20,10 @@ GRADE_ON_JAX = """
 import json, sys
 from pathlib import Path
 import keras
-from autograder.course import solution_path
-from autograder.grading import grade_sources
+from autograder.engine.course import solution_path
+from autograder.engine.grade_cells import grade_sources
 from autograder.labs import get_lab
-from autograder.notebooks import answer_sources, read_notebook
+from autograder.engine.cells import answer_sources, read_notebook
 
 root = Path(sys.argv[1])
 print(json.dumps({"backend": keras.backend.backend()}))

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 import pytest
 from conftest import REPO, assert_catalogue_covers, assert_caught, cells_of, failures, grade, reference_sources
 
-from autograder.course import release_path
-from autograder.notebooks import cell_source, read_notebook
+from autograder.engine.cells import cell_source, read_notebook
+from autograder.engine.course import release_path
 
 LAB = "batch_norm"
 

@@ -1,4 +1,4 @@
-"""Unit tests of ``autograder.capture``: nothing a check runs may reach the test cell's stderr."""
+"""Unit tests of ``autograder.engine.capture``: nothing a check runs may reach the test cell's stderr."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from autograder.capture import Captured, captured
+from autograder.engine.capture import Captured, captured
 
 
 @contextlib.contextmanager

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -41,10 +42,10 @@ def test_demo_outside_a_course_says_where_to_run_it(tmp_path, monkeypatch):
     """Run from an empty folder with a copy of the package, does the demo explain what is missing?"""
     import shutil
 
-    from autograder import course
+    import autograder
 
     package = tmp_path / "pkg"
-    shutil.copytree(course.Path(course.__file__).parent, package / "autograder")
+    shutil.copytree(Path(autograder.__file__).parent, package / "autograder")
     env_run = subprocess.run(
         [sys.executable, "-m", "autograder", "demo"],
         cwd=tmp_path,

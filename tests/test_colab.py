@@ -18,9 +18,9 @@ from conftest import REPO, reference_sources
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
-from autograder.colab import PLACEHOLDER, Repository
+from autograder.engine.cells import grade_id, read_notebook
 from autograder.labs import available
-from autograder.notebooks import grade_id, read_notebook
+from autograder.student.colab import PLACEHOLDER, Repository
 
 # What Colab's runtime has (pip names): Python, TensorFlow, Keras, NumPy, IPython, ipykernel, nbclient and
 # notebook from its pip freeze (shared/reference/colab_and_style.md). Colab ships scipy and nbformat too; their
@@ -106,7 +106,7 @@ def checker_script(answers: dict[str, str]) -> str:
     """Python that defines ``answers`` as a kernel would (their code in ``In``) and makes ``checker``,
     the hyperparameter_search lab's NotebookChecker, for a fresh interpreter to run."""
     return f"""
-from autograder.notebook import NotebookChecker
+from autograder.student.checker import NotebookChecker
 namespace = {{}}
 sources = {list(answers.values())!r}
 exec("import numpy as np", namespace)

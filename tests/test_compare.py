@@ -1,4 +1,4 @@
-"""Unit tests of ``autograder.compare``: the one place where every numeric verdict is made."""
+"""Unit tests of ``autograder.toolkit.compare``: the one place where every numeric verdict is made."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from autograder.compare import Comparison, Tolerance, compare, to_numpy, tolerance_for
+from autograder.toolkit.compare import Comparison, Tolerance, compare, to_numpy, tolerance_for
 
 # ---------------------------------------------------------------- agreement
 

@@ -7,7 +7,7 @@ import shutil
 import numpy as np
 import pytest
 
-from autograder.datasets import DIGITS_PATH, DIGITS_SHA256, DatasetError, load_digits, sha256_of
+from autograder.toolkit.datasets import DIGITS_PATH, DIGITS_SHA256, DatasetError, load_digits, sha256_of
 
 
 def test_package_copy_is_byte_identical(repo):

@@ -1,4 +1,4 @@
-"""Unit tests of ``autograder.environment.set_random_seed``: Keras's seeding, without emptying
+"""Unit tests of ``autograder.engine.environment.set_random_seed``: Keras's seeding, without emptying
 TensorFlow's kernel cache for a seed the process has not set before."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 import tensorflow as tf
 from tensorflow.python import pywrap_tfe
 
-from autograder.environment import set_random_seed
+from autograder.engine.environment import set_random_seed
 
 pytestmark = pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="TensorFlow's kernel cache")
 

@@ -2,7 +2,7 @@
 
 Each entry replaces one reference answer with a single mistake and grades the cells of that answer and
 of every answer that uses it (the later exercises run with stand-ins of the earlier ones: see
-``autograder.stand_ins``). The points lost are asserted cell by cell: the mistake's own cells lose what
+``autograder.toolkit.stand_ins``). The points lost are asserted cell by cell: the mistake's own cells lose what
 the entry says, every other cell loses nothing, except the one integration check of an answer that does
 not call the earlier answer the exercise asks it to use.
 """

@@ -1,14 +1,14 @@
-"""Unit tests of the "implemented from scratch" check (``autograder.from_scratch``) and of
-finding an answer's code in notebook cells (``autograder.source_code``)."""
+"""Unit tests of the "implemented from scratch" check (``autograder.toolkit.from_scratch``) and of
+finding an answer's code in notebook cells (``autograder.toolkit.source_code``)."""
 
 from __future__ import annotations
 
 import pytest
 
-from autograder.checks import Evidence
-from autograder.from_scratch import delegations, from_scratch_judge, has_stub, import_aliases, references
 from autograder.labs.softmax_regression.answers import ANSWERS
-from autograder.source_code import answer_source, definition, loaded_names
+from autograder.model.checks import Evidence
+from autograder.toolkit.from_scratch import delegations, from_scratch_judge, has_stub, import_aliases, references
+from autograder.toolkit.source_code import answer_source, definition, loaded_names
 
 SOFTMAX_FORBIDDEN = next(spec for spec in ANSWERS if spec.grade_id == "softmax").forbidden
 LAYER_FORBIDDEN = next(spec for spec in ANSWERS if spec.grade_id == "softmax_layer").forbidden

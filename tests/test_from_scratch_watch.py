@@ -1,4 +1,4 @@
-"""Unit tests of ``autograder.from_scratch_watch``: the forbidden built-ins an answer's own code calls,
+"""Unit tests of ``autograder.toolkit.from_scratch_watch``: the forbidden built-ins an answer's own code calls,
 however it reached them, and only those. A module made here plays the library (``fakelib``), so that
 nothing of Keras is touched in this process."""
 
@@ -9,7 +9,7 @@ import types
 
 import pytest
 
-from autograder.from_scratch_watch import Watch, _ImportWatch, targets
+from autograder.toolkit.from_scratch_watch import Watch, _ImportWatch, targets
 
 
 @pytest.fixture

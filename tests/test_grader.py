@@ -20,14 +20,14 @@ import nbformat
 import pytest
 from conftest import REPO, reference_sources
 
-from autograder.course import release_path
-from autograder.demo import demo_class
-from autograder.grader import grade_class
-from autograder.grading import grade_sources
+from autograder.engine.cells import read_notebook, with_answers
+from autograder.engine.course import release_path
+from autograder.engine.grade_cells import grade_sources
+from autograder.engine.submissions import find
+from autograder.grader.service import grade_class
+from autograder.integrations.demo import demo_class
 from autograder.isolation.limits import Limits
 from autograder.labs import get_lab
-from autograder.notebooks import read_notebook, with_answers
-from autograder.submissions import find
 
 LAB = "softmax_regression"
 HONEST = ("reference", "blank", "sum_not_mean")
@@ -67,7 +67,7 @@ HOSTILE = {
     + softmax_cell("return z"),
     "replaces_keras_layer": "class Softmax(keras.layers.Layer):\n    def call(self, inputs):\n        return inputs\n"
     "keras.layers.Softmax = Softmax\n" + softmax_cell("return z"),
-    "patches_autograder": "import autograder.compare\nautograder.compare.compare = lambda *a, **k: None\n"
+    "patches_autograder": "import autograder.toolkit.compare\nautograder.compare.compare = lambda *a, **k: None\n"
     + softmax_cell("return z"),
     "equal_to_everything": "class Everything:\n    def __eq__(self, other):\n        return True\n"
     + softmax_cell("return Everything()"),

@@ -22,10 +22,11 @@ import pytest
 from conftest import REPO, reference_sources
 
 from autograder import cli
-from autograder.course import GRADING_DIR, release_path
-from autograder.demo import demo_class
-from autograder.grader import error_result
-from autograder.gradescope import (
+from autograder.engine.cells import read_notebook, with_answers
+from autograder.engine.course import GRADING_DIR, release_path
+from autograder.grader.service import error_result
+from autograder.integrations.demo import demo_class
+from autograder.integrations.gradescope import (
     MARKER,
     VISIBILITIES,
     ZIP_NAME,
@@ -38,7 +39,6 @@ from autograder.gradescope import (
     write_bundle,
 )
 from autograder.labs import available, get_lab
-from autograder.notebooks import read_notebook, with_answers
 
 LAB = "hyperparameter_search"  # the fastest lab to grade
 WRONG = "uniform_beta"  # the demo class's sample_beta on a linear scale

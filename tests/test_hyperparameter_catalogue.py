@@ -31,12 +31,12 @@ from conftest import (
     reference_sources,
 )
 
-from autograder import course
-from autograder.checks import Check, Evidence
-from autograder.grading import PUBLIC_SEED
+from autograder.engine import course
+from autograder.engine.cells import cell_source, read_notebook
+from autograder.engine.grade_cells import PUBLIC_SEED
+from autograder.engine.runner import Namespace, check_seed
 from autograder.labs.hyperparameter_search import checks as public
-from autograder.notebooks import cell_source, read_notebook
-from autograder.runner import Namespace, check_seed
+from autograder.model.checks import Check, Evidence
 
 LAB = "hyperparameter_search"
 

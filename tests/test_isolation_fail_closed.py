@@ -18,8 +18,8 @@ import pytest
 import unprivileged
 from conftest import REPO, reference_sources
 
-from autograder.course import release_path
-from autograder.notebooks import read_notebook, with_answers
+from autograder.engine.cells import read_notebook, with_answers
+from autograder.engine.course import release_path
 
 pytestmark = [
     pytest.mark.slow,

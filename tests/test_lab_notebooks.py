@@ -30,11 +30,11 @@ from conftest import REPO, instructor_only_lines, started_early
 from nbgrader.api import Gradebook
 from nbgrader.utils import determine_grade, is_grade
 
-from autograder.course import release_path, solution_path
-from autograder.demo import demo_class
-from autograder.grading import points_of
+from autograder.engine.cells import grade_id, read_notebook, with_answers
+from autograder.engine.course import release_path, solution_path
+from autograder.engine.grade_cells import points_of
+from autograder.integrations.demo import demo_class
 from autograder.labs import available, get_lab
-from autograder.notebooks import grade_id, read_notebook, with_answers
 
 LABS = [lab for lab in available() if solution_path(REPO, lab).is_file()]
 PLAIN_FLOAT = re.compile(r"^\d+(\.\d+)?$")

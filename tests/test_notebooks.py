@@ -1,5 +1,5 @@
-"""Unit tests of ``autograder.notebooks`` (reading submitted notebooks, running answer cells)
-and of ``autograder.report`` (what a test cell prints, the class table)."""
+"""Unit tests of ``autograder.engine.cells`` (reading submitted notebooks, running answer cells)
+and of ``autograder.outputs.report`` (what a test cell prints, the class table)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.notebooks import (
+from autograder.engine.cells import (
     NotebookError,
     answer_sources,
     cell_source,
@@ -18,8 +18,8 @@ from autograder.notebooks import (
     run_cells,
     with_answers,
 )
-from autograder.report import cell_report, class_table
-from autograder.results import CellResult, CheckResult, LabResult
+from autograder.model.results import CellResult, CheckResult, LabResult
+from autograder.outputs.report import cell_report, class_table
 
 
 def graded_cell(grade_id: str, source: str, cell_type: str = "code") -> nbformat.NotebookNode:

@@ -10,7 +10,7 @@ import pytest
 import tomllib
 from packaging.requirements import Requirement
 
-from autograder.datasets import DIGITS_SHA256
+from autograder.toolkit.datasets import DIGITS_SHA256
 
 # Packages that belong to the instructor's side: installing them on Colab would
 # upgrade its notebook/IPython/Jupyter stack (see shared/reference/colab_and_style.md).

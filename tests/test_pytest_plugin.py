@@ -22,12 +22,12 @@ import nbformat
 import pytest
 from conftest import REPO, failures, grade, reference_sources
 
-from autograder.course import release_path
-from autograder.grading import lab_checks
+from autograder.engine.cells import read_notebook, with_answers
+from autograder.engine.course import release_path
+from autograder.engine.grade_cells import lab_checks
+from autograder.integrations.pytest_plugin import item_name
 from autograder.labs import get_lab
-from autograder.notebooks import read_notebook, with_answers
-from autograder.pytest_plugin import item_name
-from autograder.results import CheckResult
+from autograder.model.results import CheckResult
 
 LAB = "hyperparameter_search"
 

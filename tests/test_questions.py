@@ -11,11 +11,11 @@ from __future__ import annotations
 import pytest
 from conftest import REPO, cells_of, grade
 
-from autograder.checks import Evidence
-from autograder.course import hidden_checks, release_path
+from autograder.engine.cells import cell_source, read_notebook
+from autograder.engine.course import hidden_checks, release_path
 from autograder.labs import available, get_lab
-from autograder.notebooks import cell_source, read_notebook
-from autograder.questions import Choice, ChoiceKey, Numbers, NumbersKey, form_judge
+from autograder.model.checks import Evidence
+from autograder.toolkit.questions import Choice, ChoiceKey, Numbers, NumbersKey, form_judge
 
 QUESTIONS = [
     pytest.param(lab, spec.grade_id, spec.defines[0], id=spec.grade_id)

@@ -35,11 +35,11 @@ import red_team_attacks
 import unprivileged
 from conftest import REPO, reference_sources, started_early
 
-from autograder.course import release_path
-from autograder.demo import demo_class
-from autograder.grading import grade_sources
+from autograder.engine.cells import read_notebook, with_answers
+from autograder.engine.course import release_path
+from autograder.engine.grade_cells import grade_sources
+from autograder.integrations.demo import demo_class
 from autograder.labs import get_lab
-from autograder.notebooks import read_notebook, with_answers
 
 pytestmark = pytest.mark.slow
 

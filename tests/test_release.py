@@ -20,10 +20,10 @@ import nbformat
 import pytest
 from conftest import REPO, instructor_only_lines, reference_sources, started_early
 
-from autograder.colab import PLACEHOLDER, Repository, stamp
+from autograder.engine.cells import grade_id, read_notebook, with_answers
 from autograder.labs import available, get_lab
-from autograder.notebook import HIDDEN_ELSEWHERE
-from autograder.notebooks import grade_id, read_notebook, with_answers
+from autograder.student.checker import HIDDEN_ELSEWHERE
+from autograder.student.colab import PLACEHOLDER, Repository, stamp
 
 REPOSITORY = Repository("acme-university/dnn-week3-labs", "fall-2026")
 LABS = available()

@@ -15,11 +15,11 @@ import sys
 import pytest
 from conftest import REPO
 
-from autograder.checks import Check
-from autograder.course import release_path
-from autograder.grading import lab_checks
+from autograder.engine.cells import grade_id, read_notebook
+from autograder.engine.course import release_path
+from autograder.engine.grade_cells import lab_checks
 from autograder.labs import available, get_lab
-from autograder.notebooks import grade_id, read_notebook
+from autograder.model.checks import Check
 
 LABS = available()
 # The Keras engineering a week-3 lab asks for on the side: a point each, never the bulk of an exercise.

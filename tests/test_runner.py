@@ -1,5 +1,5 @@
-"""Unit tests of ``autograder.runner`` (running one check on a student's answers) and of the
-check model in ``autograder.checks``."""
+"""Unit tests of ``autograder.engine.runner`` (running one check on a student's answers) and of the
+check model in ``autograder.model.checks``."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ import keras
 import numpy as np
 import pytest
 
-from autograder.checks import (
+from autograder.engine.cells import run_cells
+from autograder.engine.runner import Answers, ContractError, check_seed, run_cell, run_check
+from autograder.model.checks import (
     BUILTIN,
     REFERENCE,
     AnswerSpec,
@@ -28,10 +30,8 @@ from autograder.checks import (
     passed,
     with_hint,
 )
-from autograder.notebooks import run_cells
-from autograder.probes import calls
-from autograder.results import CheckResult
-from autograder.runner import Answers, ContractError, check_seed, run_cell, run_check
+from autograder.model.results import CheckResult
+from autograder.toolkit.probes import calls
 
 LAB = Lab(
     name="demo",
@@ -235,7 +235,7 @@ def test_check_seed_is_stable_and_differs_between_checks():
 
 def test_check_seed_is_the_same_in_another_process():
     """Is a check's seed the same in a process whose str hashes are salted differently?"""
-    code = "from autograder.runner import check_seed; print(check_seed(5, 'lab', 'cell', 'check'))"
+    code = "from autograder.engine.runner import check_seed; print(check_seed(5, 'lab', 'cell', 'check'))"
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert int(out.stdout.strip()) == check_seed(5, "lab", "cell", "check")

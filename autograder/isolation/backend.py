@@ -20,9 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
-from .limits import Limits
-from .measure import Facility, Subject
-from .rootfs import RootPlan
+from autograder.isolation.limits import Limits
+from autograder.isolation.measure import Facility, Subject
+from autograder.isolation.rootfs import RootPlan
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ def register(cls: type[Sandbox]) -> type[Sandbox]:
 
 
 def backend(name: str) -> type[Sandbox]:
-    from . import landlocked, namespaces, unisolated  # noqa: F401 (each registers itself)
+    from autograder.isolation import landlocked, namespaces, unisolated  # noqa: F401 (each registers itself)
 
     if name not in BACKENDS:
         raise KeyError(f"no sandbox backend {name!r}; the backends are {sorted(BACKENDS)}")

@@ -17,8 +17,8 @@ import functools
 import os
 from collections.abc import Sequence
 
-from .linux import set_no_new_privs
-from .syscalls import syscall_number
+from autograder.isolation.linux import set_no_new_privs
+from autograder.isolation.syscalls import syscall_number
 
 CREATE_RULESET_VERSION = 1
 RULE_PATH_BENEATH = 1

@@ -39,10 +39,10 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from . import landlock, linux, rootfs, seccomp
-from .backend import Sandbox, WorkerBody, register
-from .measure import Facility, Subject, measure_process
-from .namespaces import set_limit
+from autograder.isolation import landlock, linux, rootfs, seccomp
+from autograder.isolation.backend import Sandbox, WorkerBody, register
+from autograder.isolation.measure import Facility, Subject, measure_process
+from autograder.isolation.namespaces import set_limit
 
 SETUP_FAILED = 125
 FOLDER_FULL = 123

@@ -14,7 +14,7 @@ import functools
 import os
 from pathlib import Path
 
-from .syscalls import syscall_number
+from autograder.isolation.syscalls import syscall_number
 
 # <sched.h>
 CLONE_NEWNS = 0x00020000

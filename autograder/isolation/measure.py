@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import rootfs
-from .limits import Limits
+from autograder.isolation import rootfs
+from autograder.isolation.limits import Limits
 
 NAMESPACES = ("user", "mnt", "pid", "net", "ipc", "uts")
 _LIMIT = re.compile(r"^(Max [a-z ]+?)\s{2,}(\S+)\s+(\S+)")

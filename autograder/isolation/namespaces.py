@@ -34,9 +34,9 @@ import socket
 from collections.abc import Callable
 from pathlib import Path
 
-from . import linux, rootfs, seccomp
-from .backend import Sandbox, WorkerBody, register
-from .measure import Facility, Subject, measure
+from autograder.isolation import linux, rootfs, seccomp
+from autograder.isolation.backend import Sandbox, WorkerBody, register
+from autograder.isolation.measure import Facility, Subject, measure
 
 INNER_UID = INNER_GID = 1000  # an ordinary grader's worker, inside its user namespace
 SETUP_FAILED = 125

@@ -29,10 +29,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .backend import Sandbox
-from .limits import Limits
-from .measure import Facility, Subject, missing
-from .protocol import (
+from autograder.isolation.backend import Sandbox
+from autograder.isolation.limits import Limits
+from autograder.isolation.measure import Facility, Subject, missing
+from autograder.isolation.protocol import (
     Calls,
     Crashed,
     FrameReader,

@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import codec
+from autograder.isolation import codec
 
 _LENGTH = struct.Struct("<I")
 MESSAGE_BYTES = 1 << 16  # a control message between the grader and the warm process
@@ -42,7 +42,7 @@ class Timeout(ProtocolError):
 class ProbeJob:
     """One check's probe, to run on the student's answers."""
 
-    ref: tuple  # autograder.checks.ProbeRef
+    ref: tuple  # autograder.model.checks.ProbeRef
     inputs: dict[str, Any]
     init_seed: int
     answer: str  # the answer's grade_id

@@ -20,8 +20,8 @@ from __future__ import annotations
 import errno
 import socket
 
-from . import linux
-from .syscalls import ArgCmp, SeccompUnavailable, library, syscall_number
+from autograder.isolation import linux
+from autograder.isolation.syscalls import ArgCmp, SeccompUnavailable, library, syscall_number
 
 # <seccomp.h>
 SCMP_ACT_ALLOW = 0x7FFF0000

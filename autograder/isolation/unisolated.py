@@ -12,10 +12,10 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from . import linux
-from .backend import Sandbox, WorkerBody, register
-from .measure import Facility, Subject
-from .namespaces import set_limit
+from autograder.isolation import linux
+from autograder.isolation.backend import Sandbox, WorkerBody, register
+from autograder.isolation.measure import Facility, Subject
+from autograder.isolation.namespaces import set_limit
 
 
 @register

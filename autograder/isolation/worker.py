@@ -16,13 +16,13 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from ..checks import Check, Verdict, resolve_probe
-from ..from_scratch_watch import Watch
-from ..labs import get_lab
-from ..notebooks import run_cells
-from ..runner import Answers, observe
-from ..stand_ins import for_lab
-from .protocol import Calls, Crashed, Job, ProbeResult, Ready, SetupFailed, frame_bytes, write_all
+from autograder.engine.cells import run_cells
+from autograder.engine.runner import Answers, observe
+from autograder.isolation.protocol import Calls, Crashed, Job, ProbeResult, Ready, SetupFailed, frame_bytes, write_all
+from autograder.labs import get_lab
+from autograder.model.checks import Check, Verdict, resolve_probe
+from autograder.toolkit.from_scratch_watch import Watch
+from autograder.toolkit.stand_ins import for_lab
 
 IMPORTS = "imports"
 MAX_JOB_BYTES = 1 << 30

@@ -31,12 +31,12 @@ import socket
 import sys
 from typing import Any
 
-from .. import from_scratch_watch
-from . import linux, rootfs
-from .backend import SandboxConfig, backend
-from .limits import Limits
-from .protocol import receive, send
-from .worker import Worker
+from autograder.isolation import linux, rootfs
+from autograder.isolation.backend import SandboxConfig, backend
+from autograder.isolation.limits import Limits
+from autograder.isolation.protocol import receive, send
+from autograder.isolation.worker import Worker
+from autograder.toolkit import from_scratch_watch
 
 
 class Zygote:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-from ..checks import Lab
+from autograder.model.checks import Lab
 
 LAB_NAMES = ("hyperparameter_search", "batch_norm", "softmax_regression")
 

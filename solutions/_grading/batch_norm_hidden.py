@@ -6,9 +6,9 @@ out: float16 inputs to the forward pass, 3-D inputs, long runs of updates, a
 momentum of 0.9, a single channel.
 """
 
-from autograder.checks import REFERENCE, Check
 from autograder.labs.batch_norm import checks as public
-from autograder.questions import Choice, ChoiceKey, Numbers, NumbersKey, key_check
+from autograder.model.checks import REFERENCE, Check
+from autograder.toolkit.questions import Choice, ChoiceKey, Numbers, NumbersKey, key_check
 
 REF = "the reference solution"
 

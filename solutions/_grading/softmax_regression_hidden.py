@@ -9,11 +9,11 @@ or the expected values (the runner marks every check here ``hidden``).
 
 import numpy as np
 
-from autograder.checks import REFERENCE, Check, Mistake, close
 from autograder.labs.softmax_regression import checks as public
 from autograder.labs.softmax_regression import formulas as f
-from autograder.probes import calls
-from autograder.questions import Numbers, NumbersKey, key_check
+from autograder.model.checks import REFERENCE, Check, Mistake, close
+from autograder.toolkit.probes import calls
+from autograder.toolkit.questions import Numbers, NumbersKey, key_check
 
 REF = "the reference solution"
 

@@ -79,7 +79,7 @@ PY313="$(find_python313)"
     || die "$PY313 is not a usable Python 3.13 (needs venv and ssl)"
 DEV_PY="$(command -v python || true)"
 [[ -n "$DEV_PY" ]] || die "no development 'python' on PATH (the one with this repository installed)"
-(cd "$REPO" && "$DEV_PY" -c 'import autograder.release, autograder.notebooks, nbformat') \
+(cd "$REPO" && "$DEV_PY" -c 'import autograder.integrations.release, autograder.engine.cells, nbformat') \
     || die "the development python ($DEV_PY) cannot import autograder: install the repository (pip install -e .)"
 
 # --- work folder --------------------------------------------------------------------------------

@@ -55,9 +55,9 @@ def text_of(output) -> str:
 def prepare(repo: Path, bundle: Path, wheel: Path, run_root: Path, labs: list[str]) -> int:
     import nbformat
 
-    from autograder.course import solution_path
+    from autograder.engine.cells import answer_sources, read_notebook, with_answers
+    from autograder.engine.course import solution_path
     from autograder.labs import get_lab
-    from autograder.notebooks import answer_sources, read_notebook, with_answers
 
     wheel = wheel.resolve()
     for lab in labs:
@@ -125,7 +125,7 @@ def execute(notebook_path: Path, run_folder: Path, executed: Path, timeout: int)
 def check(lab: str, executed: Path, run_folder: Path, downloads: Path) -> int:
     import nbformat
 
-    from autograder.notebook import HIDDEN_ELSEWHERE
+    from autograder.student.checker import HIDDEN_ELSEWHERE
 
     nb = nbformat.read(executed, as_version=4)
     failures: list[str] = []

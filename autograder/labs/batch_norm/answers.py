@@ -8,7 +8,7 @@ built-in normalisation and the built-in layer are not.
 
 from __future__ import annotations
 
-from ...checks import AnswerSpec
+from autograder.model.checks import AnswerSpec
 
 _BUILT_IN_NORMALISATION = (
     "keras.*batch_normalization",

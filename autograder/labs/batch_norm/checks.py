@@ -16,16 +16,16 @@ from typing import Any
 
 import numpy as np
 
-from ...autodiff import gradients
-from ...checks import BUILTIN, Check, Evidence, Verdict, failed, passed, trained_accuracy, with_hint
-from ...compare import Tolerance, compare, to_numpy
-from ...from_scratch import from_scratch_check
-from ...questions import Choice, Numbers, form_check
-from ...stand_ins import integration_check
-from ...probes import compile_for_fit
-from ...runner import ContractError, is_stub
-from . import formulas as f
-from .answers import ANSWERS
+from autograder.toolkit.autodiff import gradients
+from autograder.model.checks import BUILTIN, Check, Evidence, Verdict, failed, passed, trained_accuracy, with_hint
+from autograder.toolkit.compare import Tolerance, compare, to_numpy
+from autograder.toolkit.from_scratch import from_scratch_check
+from autograder.toolkit.questions import Choice, Numbers, form_check
+from autograder.toolkit.stand_ins import integration_check
+from autograder.toolkit.probes import compile_for_fit
+from autograder.engine.runner import ContractError, is_stub
+from autograder.labs.batch_norm import formulas as f
+from autograder.labs.batch_norm.answers import ANSWERS
 
 WEIGHT_NAMES = ("gamma", "beta", "moving_mean", "moving_variance")
 EPSILON = 1e-3
@@ -838,7 +838,7 @@ def model_inputs(hidden_units=(64, 64), use_batch_norm=True, input_dim=64, num_c
 
 
 def digits_inputs(rng: np.random.Generator) -> dict[str, Any]:
-    from ...datasets import flat_digits
+    from autograder.toolkit.datasets import flat_digits
 
     return flat_digits()
 

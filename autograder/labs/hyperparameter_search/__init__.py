@@ -1,8 +1,8 @@
 """hyperparameter_search: sampling on a log scale (alpha = 10**r, beta through 1 - beta), random search."""
 
-from ...checks import Lab
-from . import builtins
-from .answers import ANSWERS
-from .checks import CHECKS
+from autograder.model.checks import Lab
+from autograder.labs.hyperparameter_search import library
+from autograder.labs.hyperparameter_search.answers import ANSWERS
+from autograder.labs.hyperparameter_search.checks import CHECKS
 
-LAB = Lab(name="hyperparameter_search", answers=ANSWERS, public_checks=CHECKS, builtins=builtins.namespace)
+LAB = Lab(name="hyperparameter_search", answers=ANSWERS, public_checks=CHECKS, builtins=library.namespace)

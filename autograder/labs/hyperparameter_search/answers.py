@@ -3,7 +3,7 @@ what each must not delegate to: the one place where those lists are written."""
 
 from __future__ import annotations
 
-from ...checks import AnswerSpec
+from autograder.model.checks import AnswerSpec
 
 # Ready-made log-scale samplers: the exercise is to build one from a uniform draw.
 _LOG_SAMPLERS = ("scipy.stats.loguniform*", "scipy.stats.reciprocal*", "optuna.*", "keras_tuner.*", "sklearn.*")

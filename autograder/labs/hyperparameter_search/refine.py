@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from ...checks import Evidence, Verdict, failed, passed
-from ...probes import raised
-from ...runner import ContractError
-from .builtins import namespace
+from autograder.model.checks import Evidence, Verdict, failed, passed
+from autograder.toolkit.probes import raised
+from autograder.engine.runner import ContractError
+from autograder.labs.hyperparameter_search.library import namespace
 
 MARGIN = 0.1
 SPACE = {

@@ -3,7 +3,7 @@ what each must not delegate to: the one place where those lists are written."""
 
 from __future__ import annotations
 
-from ...checks import AnswerSpec
+from autograder.model.checks import AnswerSpec
 
 _SOFTMAX_BUILTINS = (
     "keras.*softmax",

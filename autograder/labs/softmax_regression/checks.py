@@ -12,14 +12,14 @@ from typing import Any
 
 import numpy as np
 
-from ...checks import BUILTIN, Check, Evidence, Mistake, Verdict, close, failed, passed, trained_accuracy, with_hint
-from ...compare import Tolerance, compare, to_numpy
-from ...from_scratch import from_scratch_check
-from ...questions import Choice, Numbers, form_check
-from ...stand_ins import integration_check
-from ...probes import calls, compile_for_fit, raised
-from . import formulas as f
-from .answers import ANSWERS
+from autograder.model.checks import BUILTIN, Check, Evidence, Mistake, Verdict, close, failed, passed, trained_accuracy, with_hint
+from autograder.toolkit.compare import Tolerance, compare, to_numpy
+from autograder.toolkit.from_scratch import from_scratch_check
+from autograder.toolkit.questions import Choice, Numbers, form_check
+from autograder.toolkit.stand_ins import integration_check
+from autograder.toolkit.probes import calls, compile_for_fit, raised
+from autograder.labs.softmax_regression import formulas as f
+from autograder.labs.softmax_regression.answers import ANSWERS
 
 ACCURACY_THRESHOLD = 0.90
 TRAINING_EPOCHS = 30
@@ -404,7 +404,7 @@ def predicts_softmax_of_dense(evidence: Evidence) -> Verdict:
 
 
 def digits_inputs(rng: np.random.Generator) -> dict[str, Any]:
-    from ...datasets import flat_digits
+    from autograder.toolkit.datasets import flat_digits
 
     data = flat_digits()
     return {**data, "y_train": np.eye(10, dtype=np.float32)[data["y_train"]]}

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .checks import Inputs, Observed, probe_factory
-from .runner import MissingAnswer
+from autograder.engine.runner import MissingAnswer
+from autograder.model.checks import Inputs, Observed, probe_factory
 
 
 @probe_factory

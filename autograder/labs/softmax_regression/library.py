@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ...autodiff import gradients
+from autograder.toolkit.autodiff import gradients
 
 
 def _builtin_loss_gradient(y_true: Any, logits: Any) -> Any:

@@ -16,9 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .checks import Lab
-from .notebooks import NotebookError, comment_out_magics, grade_id, read_notebook
-from .source_code import bound_names
+from autograder.engine.cells import NotebookError, comment_out_magics, grade_id, read_notebook
+from autograder.model.checks import Lab
+from autograder.toolkit.source_code import bound_names
 
 _COLAB = re.compile(r"^(?:Copy of )?(?P<stem>.+?)(?: \(\d+\))?$")
 

@@ -16,12 +16,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from . import course
-from .capture import captured
-from .labs import available, get_lab
-from .notebooks import answer_sources, read_notebook, with_answers
-from .report import class_table
-from .results import LabResult
+from autograder.engine import course
+from autograder.engine.capture import captured
+from autograder.engine.cells import answer_sources, read_notebook, with_answers
+from autograder.labs import available, get_lab
+from autograder.model.results import LabResult
+from autograder.outputs.report import class_table
 
 
 def demo_class(root: Path, lab_name: str) -> dict[str, dict[str, str]]:
@@ -42,9 +42,9 @@ def run_demo(root: Path, labs: Sequence[str] | None = None, out: TextIO = sys.st
 
     import nbformat
 
-    from .grader import grade_class
-    from .isolation.limits import Limits
-    from .submissions import find
+    from autograder.engine.submissions import find
+    from autograder.grader.service import grade_class
+    from autograder.isolation.limits import Limits
 
     with captured():  # TensorFlow's C++ start-up lines are not for the instructor's terminal
         import keras

@@ -3,7 +3,7 @@ the lab's formulas give them (alpha = 10**r, beta = 1 - 10**r, r uniform), in
 NumPy. No public check compares with them (those judge distributions and
 determinism); they stand in for the samplers while ``random_search`` is checked,
 so that a wrong sampler costs points in its own cells only (see
-``autograder.stand_ins``). SciPy's ``loguniform`` would do the same, but a frozen
+``autograder.toolkit.stand_ins``). SciPy's ``loguniform`` would do the same, but a frozen
 distribution per draw makes a 2000-trial search check ten times slower."""
 
 from __future__ import annotations

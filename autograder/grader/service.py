@@ -30,20 +30,13 @@ from typing import Any
 
 import numpy as np
 
-from . import __version__, course
-from .capture import captured
-from .checks import Check, Lab, probe_ref
-from .feedback import feedback_html
-from .grading import cell_checks, oracles_and_seed
-from .isolation.backend import backend
-from .isolation.limits import Limits
-from .isolation.measure import Subject
-from .isolation.pool import SandboxFailure, WarmProcess, WorkerRun, run_worker
-from .isolation.protocol import Job, ProbeJob
-from .notebooks import cell_source, read_notebook
-from .results import CellResult, CheckResult, LabResult
-from .runner import Answers as RunnerAnswers
-from .runner import (
+from autograder import __version__
+from autograder.engine import course
+from autograder.engine.capture import captured
+from autograder.engine.cells import cell_source, read_notebook
+from autograder.engine.grade_cells import cell_checks, oracles_and_seed
+from autograder.engine.runner import Answers as RunnerAnswers
+from autograder.engine.runner import (
     Observation,
     check_seed,
     expected_of,
@@ -53,7 +46,15 @@ from .runner import (
     verdict,
     with_requirements,
 )
-from .submissions import Submission, read_answers
+from autograder.engine.submissions import Submission, read_answers
+from autograder.isolation.backend import backend
+from autograder.isolation.limits import Limits
+from autograder.isolation.measure import Subject
+from autograder.isolation.pool import SandboxFailure, WarmProcess, WorkerRun, run_worker
+from autograder.isolation.protocol import Job, ProbeJob
+from autograder.model.checks import Check, Lab, probe_ref
+from autograder.model.results import CellResult, CheckResult, LabResult
+from autograder.outputs.feedback import feedback_html
 
 SANDBOX = "auto"  # the first backend of AUTO this machine can have; "none" is --unsafe-no-isolation
 AUTO = ("namespaces", "landlock")

@@ -4,7 +4,7 @@ When the checks of one answer run, every *other* graded name of the lab
 (``batch_norm_forward`` while the layer is checked, the layer while
 ``build_model`` is, the samplers while ``random_search`` is) is replaced, in
 the namespace the student's code reads its globals from, by a stand-in that
-does what the lab's built-in does (``labs/<lab>/builtins.py``). So a mistake
+does what the lab's built-in does (``labs/<lab>/library.py``). So a mistake
 in one answer costs points in that answer's cells only; whether an answer
 really calls the earlier answer the exercise asks it to use is one explicit
 integration check (:func:`uses_judge`), which counts the calls a stand-in
@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from typing import Any
 
-from .checks import Check, Evidence, Verdict, failed, passed, probe_factory, probe_ref, resolve_probe
+from autograder.model.checks import Check, Evidence, Verdict, failed, passed, probe_factory, probe_ref, resolve_probe
 
 _CALLS: Counter[str] = Counter()  # calls each stand-in received since the last reset
 _MISSING = object()
@@ -84,7 +84,7 @@ def calls(name: str) -> int:
 
 @probe_factory
 def uses_probe(probe: tuple, dependencies: tuple[str, ...]) -> Callable[[Any, dict[str, Any]], dict[str, Any]]:
-    """A probe that runs another probe (named by its :func:`~autograder.checks.probe_ref`) and reports how
+    """A probe that runs another probe (named by its :func:`~autograder.model.checks.probe_ref`) and reports how
     many times the answer called the stand-in of each of ``dependencies`` meanwhile."""
     inner = resolve_probe(probe)
 

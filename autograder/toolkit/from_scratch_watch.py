@@ -1,6 +1,6 @@
 """The run-time half of "implemented from scratch": the forbidden built-ins an answer's own code calls.
 
-The source check (:mod:`autograder.from_scratch`) sees names written in the
+The source check (:mod:`autograder.toolkit.from_scratch`) sees names written in the
 answer; a name computed at run time (``vars(ops)['soft' + 'max']``,
 ``getattr`` with a built string, ``importlib.import_module``) escapes it. So
 the worker, before any student code runs, watches every forbidden built-in
@@ -38,9 +38,9 @@ from collections.abc import Mapping, Sequence
 from fnmatch import fnmatchcase
 from typing import Any
 
-from .from_scratch import normalise
+from autograder.toolkit.from_scratch import normalise
 
-_PACKAGE_DIR = os.path.realpath(os.path.dirname(__file__))
+_PACKAGE_DIR = os.path.realpath(os.path.dirname(os.path.dirname(__file__)))  # autograder/
 _DEPTH = 200  # frames looked at above a call
 
 

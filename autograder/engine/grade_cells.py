@@ -12,11 +12,11 @@ from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import course
-from .checks import BUILTIN, REFERENCE, Check, Lab
-from .notebooks import cell_source, comment_out_magics, read_notebook, run_cells
-from .results import CellResult, CheckResult, LabResult
-from .runner import Answers, run_cell
+from autograder.engine import course
+from autograder.engine.cells import cell_source, comment_out_magics, read_notebook, run_cells
+from autograder.engine.runner import Answers, run_cell
+from autograder.model.checks import BUILTIN, REFERENCE, Check, Lab
+from autograder.model.results import CellResult, CheckResult, LabResult
 
 PUBLIC_SEED = 20261126  # public inputs: anyone can read them in this package anyway
 

@@ -17,8 +17,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from .checks import Check
-from .notebooks import cell_source, read_notebook, run_cells
+from autograder.engine.cells import cell_source, read_notebook, run_cells
+from autograder.model.checks import Check
 
 GRADING_DIR = Path("solutions") / "_grading"
 IMPORTS_CELL = "imports"
@@ -53,7 +53,7 @@ def instructor_root() -> Path:
     try:
         return find_root()
     except CourseError:
-        checkout = Path(__file__).resolve().parents[1]
+        checkout = Path(__file__).resolve().parents[2]
         if (checkout / GRADING_DIR).is_dir():
             return checkout
         raise

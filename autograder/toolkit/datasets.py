@@ -15,7 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 DIGITS_SHA256 = "683f8130456d2ae7c8ccc73dbc25d4b68fad30648f9fbc789d4eceea84926b99"
-DIGITS_PATH = Path(__file__).resolve().parent / "data" / "digits.npz"
+DIGITS_PATH = Path(__file__).resolve().parents[1] / "data" / "digits.npz"
 
 
 class DatasetError(RuntimeError):

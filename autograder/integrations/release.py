@@ -21,11 +21,12 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import colab, course
-from .labs import available, get_lab
-from .notebooks import answer_sources, read_notebook
+from autograder.engine import course
+from autograder.engine.cells import answer_sources, read_notebook
+from autograder.labs import available, get_lab
+from autograder.student import colab
 
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parents[1]  # autograder/
 # Build and cache leftovers, never part of a copy of the package (this bundle, or Gradescope's wheel).
 BUILD_LEFTOVERS = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
 # Sections of the course's pyproject.toml a student's install needs (no test or lint settings).

@@ -16,16 +16,16 @@ from __future__ import annotations
 from collections.abc import MutableMapping
 from typing import Any
 
-from . import colab
-from .capture import captured
-from .course import CourseError, find_root
-from .from_scratch import has_stub
-from .grading import is_hidden, run_test_cell
-from .labs import get_lab
-from .report import cell_report
-from .results import CellResult, CheckResult
-from .runner import Answers
-from .source_code import definition
+from autograder.engine.capture import captured
+from autograder.engine.course import CourseError, find_root
+from autograder.engine.grade_cells import is_hidden, run_test_cell
+from autograder.engine.runner import Answers
+from autograder.labs import get_lab
+from autograder.model.results import CellResult, CheckResult
+from autograder.outputs.report import cell_report
+from autograder.student import colab
+from autograder.toolkit.from_scratch import has_stub
+from autograder.toolkit.source_code import definition
 
 # What a hidden test cell says in a student's copy, where the course's hidden checks are absent.
 HIDDEN_ELSEWHERE = (

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from .compare import Tolerance, compare, to_numpy
+from autograder.toolkit.compare import Tolerance, compare, to_numpy
 
 Inputs = dict[str, Any]
 Observed = dict[str, Any]

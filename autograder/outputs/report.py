@@ -6,8 +6,8 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Mapping, Sequence
 
-from .checks import Check
-from .results import CellResult, LabResult
+from autograder.model.checks import Check
+from autograder.model.results import CellResult, LabResult
 
 
 def _points(x: float) -> str:

@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .checks import Check, Evidence, Inputs, Observed, Verdict, failed, passed, probe_factory
+from autograder.model.checks import Check, Evidence, Inputs, Observed, Verdict, failed, passed, probe_factory
 
 ANSWERED = "answered in the form asked"
 RIGHT = "the right answer"

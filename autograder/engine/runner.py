@@ -24,16 +24,16 @@ from typing import Any
 
 import numpy as np
 
-from .capture import captured
-from .checks import BUILTIN, Check, Evidence, Lab, Observed
-from .compare import to_numpy
-from .environment import configure_backend, set_random_seed
-from .notebooks import NOT_ANSWERED
-from .results import CellResult, CheckResult
-from .source_code import answer_source
-from .stand_ins import for_lab, standing_in
+from autograder.engine.capture import captured
+from autograder.engine.cells import NOT_ANSWERED
+from autograder.engine.environment import configure_backend, set_random_seed
+from autograder.model.checks import BUILTIN, Check, Evidence, Lab, Observed
+from autograder.model.results import CellResult, CheckResult
+from autograder.toolkit.compare import to_numpy
+from autograder.toolkit.source_code import answer_source
+from autograder.toolkit.stand_ins import for_lab, standing_in
 
-_PACKAGE_DIR = str(Path(__file__).resolve().parent)
+_PACKAGE_DIR = str(Path(__file__).resolve().parents[1])  # autograder/
 _LIBRARY_DIRS = tuple({os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)})
 
 
@@ -288,7 +288,7 @@ def observe(
     """Run the check's probe on the student's answers: the one step that runs student code.
 
     ``init_seed`` seeds Keras's initialisers (see :func:`keras_seed`); ``stand_ins`` replace the other
-    answers meanwhile (see :mod:`autograder.stand_ins`).
+    answers meanwhile (see :mod:`autograder.toolkit.stand_ins`).
     """
     with captured() as output:
         try:
@@ -342,7 +342,7 @@ def run_check(
     others: Sequence[str] = (),
 ) -> CheckResult:
     """Run one check in this process: inputs, probe of the answer (and of its oracle), verdict.
-    ``others``: the names of the other answers, stand-ins meanwhile (see :mod:`autograder.stand_ins`)."""
+    ``others``: the names of the other answers, stand-ins meanwhile (see :mod:`autograder.toolkit.stand_ins`)."""
     inputs = check.make_inputs(np.random.default_rng(seed))
     if check.probe is None:
         source = answers.source(spec_defines, others)

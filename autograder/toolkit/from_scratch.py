@@ -8,7 +8,7 @@ against the answer's list of forbidden names. ``tf.keras`` counts as ``keras``.
 The lists themselves live with each lab's answers (``AnswerSpec.forbidden``).
 In the isolated grader the judge also sees the forbidden built-ins the
 answer's code called while it ran (``observed["called"]``, recorded by
-:mod:`autograder.from_scratch_watch`): a name computed at run time fails it too.
+:mod:`autograder.toolkit.from_scratch_watch`): a name computed at run time fails it too.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import ast
 from collections.abc import Sequence
 from fnmatch import fnmatchcase
 
-from .checks import AnswerSpec, Check, Evidence, Verdict, failed, passed
-from .source_code import bound_names
+from autograder.model.checks import AnswerSpec, Check, Evidence, Verdict, failed, passed
+from autograder.toolkit.source_code import bound_names
 
 _ALIASES_OF_KERAS = ("tensorflow.keras.", "tf_keras.", "keras.src.", "tensorflow.python.keras.")
 

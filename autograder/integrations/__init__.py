@@ -1,0 +1,1 @@
+"""Other tools: Gradescope, pytest, the student release, the demo class."""

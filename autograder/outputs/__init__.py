@@ -1,0 +1,1 @@
+"""What a graded result becomes: reports, feedback pages, grade tables."""

@@ -1,0 +1,1 @@
+"""What a check author imports: comparisons, probes, from-scratch, statistics, autodiff, questions."""
