@@ -1,4 +1,4 @@
-"""nbgrader configuration of the course (DESIGN.md section 2).
+"""nbgrader configuration of the course (docs/design.md section 2).
 
 The instructor's source notebooks are in solutions/, the student versions that
 `nbgrader generate_assignment` makes are in labs/ (committed).

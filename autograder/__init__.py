@@ -10,10 +10,9 @@ command line: ``python -m autograder demo`` (see README.md).
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from autograder.engine import environment
 from autograder.student.checker import NotebookChecker, notebook_checker
 from autograder.toolkit.datasets import load_digits
+from autograder.version import __version__
 
 __all__ = ["NotebookChecker", "__version__", "environment", "load_digits", "notebook_checker"]

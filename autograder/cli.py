@@ -7,10 +7,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from autograder import __version__
 from autograder.engine import course
 from autograder.isolation.limits import DEFAULT_TIMEOUT
 from autograder.labs import available
+from autograder.version import __version__
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -25,7 +25,8 @@ def _grade(args: argparse.Namespace) -> int:
     import time
 
     from autograder.engine.submissions import UsageError, find
-    from autograder.grader.service import SANDBOX, grade_class
+    from autograder.grader import grade_class
+    from autograder.grader.isolated_grader import SANDBOX
     from autograder.isolation.limits import Limits
     from autograder.isolation.pool import SandboxFailure
     from autograder.labs import get_lab
@@ -83,7 +84,7 @@ def _grade(args: argparse.Namespace) -> int:
 
 
 def _gradescope(args: argparse.Namespace) -> int:
-    from autograder.integrations.gradescope import BundleError, write_bundle
+    from autograder.integrations.gradescope.bundle import BundleError, write_bundle
 
     try:
         archive = write_bundle(args.lab, course.instructor_root(), Path(args.dest))

@@ -1,9 +1,9 @@
-"""``python -m autograder.gradescope LAB``: the name Gradescope bundles built before the package was grouped by
-concern call; the runner is :mod:`autograder.integrations.gradescope`."""
+"""``python -m autograder.gradescope LAB``: the name bundles written before the package was grouped by concern
+call; the runner is :mod:`autograder.integrations.gradescope.upload`."""
 
 import sys
 
-from autograder.integrations.gradescope import main
+from autograder.integrations.gradescope.upload import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,7 +1,7 @@
 """A catalogue of wrong and right answers to the batch_norm lab.
 
 Each wrong answer must lose the points of the check that names its mistake, with
-a message a student can act on (reference/semantics.md section 6, mutants 7-19,
+a message a student can act on (docs/keras_semantics.md section 6, mutants 7-19,
 and section 7); each differently written right answer must get full points.
 Only the test cells of the answer under test are graded (grading every cell
 trains a network), so a wrong ``batch_norm_forward`` is not also charged to the

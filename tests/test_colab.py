@@ -23,7 +23,7 @@ from autograder.labs import available
 from autograder.student.colab import PLACEHOLDER, Repository
 
 # What Colab's runtime has (pip names): Python, TensorFlow, Keras, NumPy, IPython, ipykernel, nbclient and
-# notebook from its pip freeze (shared/reference/colab_and_style.md). Colab ships scipy and nbformat too; their
+# notebook from its pip freeze (docs/colab.md). Colab ships scipy and nbformat too; their
 # exact versions are not in those notes, so these are conservative guesses, older than any recent runtime's.
 COLAB = {
     "python": "3.13.15",

@@ -24,7 +24,7 @@ from autograder.engine.cells import read_notebook, with_answers
 from autograder.engine.course import release_path
 from autograder.engine.grade_cells import grade_sources
 from autograder.engine.submissions import find
-from autograder.grader.service import grade_class
+from autograder.grader import grade_class
 from autograder.integrations.demo import demo_class
 from autograder.isolation.limits import Limits
 from autograder.labs import get_lab

@@ -24,21 +24,13 @@ from conftest import REPO, reference_sources
 from autograder import cli
 from autograder.engine.cells import read_notebook, with_answers
 from autograder.engine.course import GRADING_DIR, release_path
-from autograder.grader.service import error_result
+from autograder.grader.verdicts import error_result
 from autograder.integrations.demo import demo_class
-from autograder.integrations.gradescope import (
-    MARKER,
-    VISIBILITIES,
-    ZIP_NAME,
-    BundleError,
-    Layout,
-    choose_notebook,
-    grade_upload,
-    gradescope_results,
-    lab_checks,
-    write_bundle,
-)
+from autograder.integrations.gradescope.bundle import MARKER, ZIP_NAME, BundleError, write_bundle
+from autograder.integrations.gradescope.upload import Layout, check_specs, choose_notebook, grade_upload
 from autograder.labs import available, get_lab
+from autograder.outputs.gradescope_results import VISIBILITIES, gradescope_results
+from autograder.version import WHEEL_PREFIX
 
 LAB = "hyperparameter_search"  # the fastest lab to grade
 WRONG = "uniform_beta"  # the demo class's sample_beta on a linear scale
@@ -158,7 +150,7 @@ def test_bundle_holds_what_gradescope_runs(bundle):
         assert os.access(bundle / name, os.X_OK), name
         syntax = subprocess.run(["bash", "-n", str(bundle / name)], capture_output=True, text=True)
         assert syntax.returncode == 0, syntax.stderr
-    (wheel,) = bundle.glob("autograder-*.whl")
+    (wheel,) = bundle.glob(f"{WHEEL_PREFIX}-*.whl")
     for path in (f"labs/{LAB}/{LAB}.ipynb", f"solutions/{LAB}/{LAB}.ipynb", f"{GRADING_DIR}/{LAB}_hidden.py"):
         assert (bundle / path).read_bytes() == (REPO / path).read_bytes(), path
     assert (bundle / GRADING_DIR / "hidden_seed").is_file()
@@ -191,7 +183,7 @@ def test_setup_installs_the_courses_tensorflow_range_on_the_cpu(bundle):
     lines = (bundle / "requirements.txt").read_text().splitlines()
     cpu = [Requirement(line) for line in lines if line.startswith("tensorflow-cpu")]
     assert len(cpu) == 1 and cpu[0].specifier == ours["tensorflow"].specifier
-    (wheel,) = bundle.glob("autograder-*.whl")
+    (wheel,) = bundle.glob(f"{WHEEL_PREFIX}-*.whl")
     assert f"./{wheel.name}" in lines
     setup = (bundle / "setup.sh").read_text()
     assert "pip install --no-cache-dir -r requirements.txt" in setup
@@ -222,7 +214,7 @@ def test_reference_gets_full_marks_check_by_check(runs, bundle):
     """Does the reference solution, uploaded as `Copy of <lab>.ipynb`, get every check in full, one test each?"""
     results = runs["reference"]
     assert_gradescope_format(results)
-    checks = lab_checks(LAB, bundle)
+    checks = check_specs(LAB, bundle)
     assert [test["name"] for test in results["tests"]] == [f"{c.cell} / {c.name}" for c in checks]
     assert results["score"] == sum(c.max_points for c in checks) > 0
     assert all(test["score"] == test["max_score"] for test in results["tests"])
@@ -276,7 +268,7 @@ def test_a_file_that_is_not_a_notebook_scores_0_on_every_check(runs, bundle):
     """Does an upload that is not a notebook still give valid results, every check listed at 0 with the reason?"""
     results = runs["not_a_notebook"]
     assert_gradescope_format(results)
-    assert len(results["tests"]) == len(lab_checks(LAB, bundle))
+    assert len(results["tests"]) == len(check_specs(LAB, bundle))
     assert results["score"] == 0.0
     assert sum(t["max_score"] for t in results["tests"]) == sum(t["max_score"] for t in runs["reference"]["tests"])
     assert all("not valid JSON" in test["output"] for test in results["tests"])
@@ -297,7 +289,7 @@ def test_uploads_without_one_notebook_get_valid_results(bundle, tmp_path, files,
     layout = Layout(bundle, gradescope_layout(tmp_path, files) / "submission", tmp_path / "results")
     results = grade_upload(LAB, layout)
     assert_gradescope_format(results)
-    assert results["score"] == 0.0 and len(results["tests"]) == len(lab_checks(LAB, bundle))
+    assert results["score"] == 0.0 and len(results["tests"]) == len(check_specs(LAB, bundle))
     assert phrase in results["output"] and phrase in results["tests"][0]["output"]
 
 
@@ -320,8 +312,8 @@ def test_a_link_is_not_graded(tmp_path):
 
 def test_an_error_result_lists_every_check_at_0(bundle):
     """Does the grader's error result become every check of the lab at 0, with the grader's message?"""
-    result = error_result("x", get_lab(LAB), "x.ipynb is empty").to_dict()
-    results = gradescope_results(result, lab_checks(LAB, bundle))
+    result = error_result("x", get_lab(LAB), "x.ipynb is empty")
+    results = gradescope_results(result, check_specs(LAB, bundle))
     assert_gradescope_format(results)
     assert {t["output"] for t in results["tests"]} == {"not graded: x.ipynb is empty"}
-    assert [t["max_score"] for t in results["tests"]] == [c.max_points for c in lab_checks(LAB, bundle)]
+    assert [t["max_score"] for t in results["tests"]] == [c.max_points for c in check_specs(LAB, bundle)]

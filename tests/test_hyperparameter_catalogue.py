@@ -1,7 +1,7 @@
 """A catalogue of wrong and right answers to the hyperparameter_search lab.
 
 Each wrong answer must lose the points of the check that names its mistake, with
-a message a student can act on (reference/semantics.md sections 4 and 6, mutants
+a message a student can act on (docs/keras_semantics.md sections 4 and 6, mutants
 1-6, and the contract of random_search); each differently written right answer
 must get full points. Only the test cells of the answer under test are graded: a
 wrong sampler is not also charged to random_search, which calls it.
@@ -34,8 +34,9 @@ from conftest import (
 from autograder.engine import course
 from autograder.engine.cells import cell_source, read_notebook
 from autograder.engine.grade_cells import PUBLIC_SEED
-from autograder.engine.runner import Namespace, check_seed
-from autograder.labs.hyperparameter_search import checks as public
+from autograder.engine.run_checks import check_seed
+from autograder.engine.student_answers import Namespace
+from autograder.labs.hyperparameter_search import catalogue as public
 from autograder.model.checks import Check, Evidence
 
 LAB = "hyperparameter_search"

@@ -11,9 +11,10 @@ import tomllib
 from packaging.requirements import Requirement
 
 from autograder.toolkit.datasets import DIGITS_SHA256
+from autograder.version import DISTRIBUTION, WHEEL_PREFIX
 
 # Packages that belong to the instructor's side: installing them on Colab would
-# upgrade its notebook/IPython/Jupyter stack (see shared/reference/colab_and_style.md).
+# upgrade its notebook/IPython/Jupyter stack (see docs/colab.md).
 INSTRUCTOR_ONLY = {"nbgrader", "notebook", "jupyterlab", "jupyter-server", "nbclient", "nbconvert", "ipykernel"}
 
 
@@ -27,7 +28,7 @@ def wheel(tmp_path_factory, repo):
         capture_output=True,
         timeout=300,
     )
-    (path,) = out.glob("autograder-*.whl")
+    (path,) = out.glob(f"{WHEEL_PREFIX}-*.whl")
     return zipfile.ZipFile(path)
 
 
@@ -37,6 +38,25 @@ def test_declared_dependencies_leave_out_the_instructor_tools(repo):
     names = {Requirement(r).name.lower() for r in project["dependencies"]}
     assert {"numpy", "keras"} <= names
     assert not names & INSTRUCTOR_ONLY
+
+
+def test_distribution_has_a_name_of_its_own(wheel, repo):
+    """Is the distribution named DISTRIBUTION everywhere (pyproject, the wheel's metadata), never PyPI's
+    unrelated "autograder", while the import package stays `autograder`?"""
+    assert DISTRIBUTION != "autograder"
+    assert tomllib.loads((repo / "pyproject.toml").read_text())["project"]["name"] == DISTRIBUTION
+    (metadata,) = [name for name in wheel.namelist() if name.endswith(".dist-info/METADATA")]
+    assert f"Name: {DISTRIBUTION}\n" in wheel.read(metadata).decode()
+    assert "autograder/__init__.py" in wheel.namelist()
+    for lab in ("batch_norm", "hyperparameter_search", "softmax_regression"):
+        install = (repo / "solutions" / lab / f"{lab}.ipynb").read_text()
+        assert f'%pip install -q \\"{DISTRIBUTION} @ git+' in install, lab
+
+
+def test_wheel_ships_the_gradescope_templates(wheel):
+    """Does the wheel carry the Gradescope scripts' templates (package data, not Python)?"""
+    names = set(wheel.namelist())
+    assert {f"autograder/integrations/gradescope/templates/{n}" for n in ("setup.sh", "run_autograder")} <= names
 
 
 def test_wheel_ships_the_digits_data(wheel):

@@ -1,7 +1,7 @@
 """The course folder: where the grader finds what students must not see.
 
 The hidden checks, their seed, the reference solutions and the demo
-submissions live under ``solutions/`` of the course (DESIGN.md section 2) and
+submissions live under ``solutions/`` of the course (docs/design.md section 2) and
 never in this package. The course root is found from ``AUTOGRADER_COURSE_ROOT``
 or by walking up from the working folder, so a kernel that nbgrader runs in
 ``autograded/<student>/<lab>/`` finds it too.

@@ -14,7 +14,8 @@ from typing import Any
 
 from autograder.engine import course
 from autograder.engine.cells import cell_source, comment_out_magics, read_notebook, run_cells
-from autograder.engine.runner import Answers, run_cell
+from autograder.engine.run_checks import run_cell
+from autograder.engine.student_answers import Answers
 from autograder.model.checks import BUILTIN, REFERENCE, Check, Lab
 from autograder.model.results import CellResult, CheckResult, LabResult
 

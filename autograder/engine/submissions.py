@@ -1,4 +1,4 @@
-"""Finding submissions and reading the answers out of them (DESIGN.md section 5).
+"""Finding submissions and reading the answers out of them (docs/design.md section 5).
 
 A SUBMISSION argument is a notebook file (student id = its name), a folder of
 ``<student>.ipynb``, or nbgrader's ``submitted/<student>/<lab>/*.ipynb`` tree.
@@ -34,12 +34,13 @@ class Submission:
 
 
 @dataclass
-class Answers:
-    """The answer cells of one submission, and what the grader had to say about reading them."""
+class AnswerCells:
+    """The answer cells of one student's submission, and what the grader had to say about reading them."""
 
+    student_id: str = ""
     sources: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
-    error: str = ""
+    error: str = ""  # why nothing of it can be graded (an unreadable notebook); empty if it can
 
 
 def canonical_stem(path: Path) -> str:
@@ -101,19 +102,20 @@ def text(value: object) -> str:
     return value.encode("utf-8", "replace").decode("utf-8")
 
 
-def read_answers(lab: Lab, path: Path) -> Answers:
-    """The answer cells of the notebook at ``path``, magics commented out.
+def read_answers(lab: Lab, path: Path, student_id: str = "") -> AnswerCells:
+    """The answer cells of ``student_id``'s notebook at ``path``, magics commented out.
 
     Total: whatever the file holds, the result is answers, notes, or an error for this student.
     """
     try:
-        return _read_answers(lab, path)
+        return _read_answers(lab, path, student_id)
     except Exception as error:  # a notebook malformed in a way no check above foresaw
-        return Answers(error=f"{path.name} could not be read ({type(error).__name__}): is it a damaged .ipynb file?")
+        message = f"{path.name} could not be read ({type(error).__name__}): is it a damaged .ipynb file?"
+        return AnswerCells(student_id, error=message)
 
 
-def _read_answers(lab: Lab, path: Path) -> Answers:
-    answers = Answers()
+def _read_answers(lab: Lab, path: Path, student_id: str) -> AnswerCells:
+    answers = AnswerCells(student_id)
     try:
         notebook = read_notebook(path)
     except NotebookError as error:

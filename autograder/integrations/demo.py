@@ -43,7 +43,7 @@ def run_demo(root: Path, labs: Sequence[str] | None = None, out: TextIO = sys.st
     import nbformat
 
     from autograder.engine.submissions import find
-    from autograder.grader.service import grade_class
+    from autograder.grader import grade_class
     from autograder.isolation.limits import Limits
 
     with captured():  # TensorFlow's C++ start-up lines are not for the instructor's terminal

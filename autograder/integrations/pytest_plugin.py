@@ -23,8 +23,6 @@ plugin, so it reads ``--notebook PATH`` as if PATH were a test path for that; wr
 from __future__ import annotations
 
 import importlib.util
-import json
-import tempfile
 import time
 import traceback
 from collections.abc import Iterator, Sequence
@@ -35,6 +33,7 @@ from typing import Any
 import pytest
 
 from autograder.isolation.limits import DEFAULT_TIMEOUT
+from autograder.model.results import CheckResult, LabResult
 
 HIDDEN_MARKER = "hidden"
 
@@ -55,18 +54,17 @@ class GraderFailed(Exception):
 
 @dataclass
 class Outcome:
-    """What the isolated grader said about the notebook: its student JSON, or why there is none."""
+    """What the isolated grader said about the notebook: its result, or why there is none."""
 
-    result: dict[str, Any] | None = None
+    result: LabResult | None = None
     failure: str = ""  # the grader itself failed (not the student)
     seconds: float = 0.0
 
-    def verdict(self, cell_id: str, check_name: str) -> dict[str, Any] | None:
-        for cell in (self.result or {}).get("cells", []):
-            if cell.get("grade_id") == cell_id:
-                for check in cell.get("checks", []):
-                    if check.get("name") == check_name:
-                        return check
+    def verdict(self, cell_id: str, check_name: str) -> CheckResult | None:
+        cells = self.result.cells if self.result is not None else ()
+        for cell in cells:
+            if cell.grade_id == cell_id:
+                return next((check for check in cell.checks if check.name == check_name), None)
         return None
 
 
@@ -97,23 +95,20 @@ class Plan:
 PLAN = pytest.StashKey[Plan]()
 
 
-def grade_isolated(lab: Any, root: Path, notebook: Path, timeout: float) -> dict[str, Any]:
-    """The student JSON (DESIGN.md section 5) that ``python -m autograder grade`` writes for ``notebook``."""
+def grade_isolated(lab: Any, root: Path, notebook: Path, timeout: float) -> LabResult:
+    """The isolated grader's result for ``notebook`` (as ``python -m autograder grade`` would write it)."""
     # Imported here, not at the top: loading the plugin must stay cheap, and nothing may run a
     # TensorFlow op in this process before the grader has started its warm worker process.
     from autograder.engine.capture import captured
-    from autograder.engine.submissions import find
-    from autograder.grader.service import grade_class, result_path
+    from autograder.grader import grade_notebook
     from autograder.isolation.limits import Limits
 
     # TensorFlow's start-up logging (here and in the grader's warm process) would clutter pytest's
     # output: keep it, and show it only if the grader fails.
-    with tempfile.TemporaryDirectory(prefix="autograder-pytest-") as out, captured() as output:
+    with captured() as output:
         try:
             # A single notebook: student id = its file name (Colab's "Copy of ..." and " (1)" dropped).
-            submissions = find(lab.name, [str(notebook)])
-            grade_class(lab, root, submissions, Path(out), 1, Limits(timeout=timeout))
-            return json.loads(result_path(Path(out), submissions[0].student_id).read_text())
+            return grade_notebook(lab, root, notebook, Limits(timeout=timeout))
         except Exception as error:
             raise GraderFailed(f"{type(error).__name__}: {error}", output) from error
 
@@ -293,15 +288,15 @@ class CheckItem(pytest.Item):
         outcome = self.config.stash[PLAN].grade()
         if outcome.failure:
             raise CheckFailed(outcome.failure)
-        result = outcome.result or {}
-        if result.get("status") != "graded":
-            errors = "; ".join(result.get("errors", [])) or "no reason given"
+        result = outcome.result
+        if result is None or result.status != "graded":
+            errors = "; ".join(result.errors if result is not None else ()) or "no reason given"
             raise CheckFailed(f"the grader could not grade this notebook: {errors}")
         check = outcome.verdict(self.cell_id, self.check)
         if check is None:
             raise CheckFailed(f"the grader reported no verdict for {self.cell_id} / {self.check}")
-        if not check["passed"]:
-            raise CheckFailed(f"{check['points']:g}/{check['max_points']:g} points: {check['message']}")
+        if not check.passed:
+            raise CheckFailed(f"{check.points:g}/{check.max_points:g} points: {check.message}")
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, CheckFailed):
@@ -360,15 +355,15 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     if plan is None or plan.outcome is None:
         return
     outcome = plan.outcome
-    result = outcome.result or {}
+    result = outcome.result
     # The score is the whole notebook's, whatever -k or -x left out: the grader grades it all at once.
     where = f"isolated grader, {outcome.seconds:.1f} s, all of {plan.notebook.name}"
-    if outcome.failure:
+    if outcome.failure or result is None:
         line = f"{plan.lab.name}: not graded, the grader itself failed ({where})"
-    elif result.get("status") != "graded":
-        line = f"{plan.lab.name}: 0/{plan.max_score:g} points ({where}); not graded: {'; '.join(result['errors'])}"
+    elif result.status != "graded":
+        line = f"{plan.lab.name}: 0/{plan.max_score:g} points ({where}); not graded: {'; '.join(result.errors)}"
     else:
-        line = f"{plan.lab.name}: {result['score']:g}/{result['max_score']:g} points ({where})"
-        line += "".join(f"\n  note: {note}" for note in result.get("errors", []))
+        line = f"{plan.lab.name}: {result.score:g}/{result.max_score:g} points ({where})"
+        line += "".join(f"\n  note: {note}" for note in result.errors)
     terminalreporter.write_sep("-", "autograder")
     terminalreporter.write_line(line)

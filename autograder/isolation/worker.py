@@ -17,7 +17,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from autograder.engine.cells import run_cells
-from autograder.engine.runner import Answers, observe
+from autograder.engine.run_checks import observe
+from autograder.engine.student_answers import Answers
 from autograder.isolation.protocol import Calls, Crashed, Job, ProbeResult, Ready, SetupFailed, frame_bytes, write_all
 from autograder.labs import get_lab
 from autograder.model.checks import Check, Verdict, resolve_probe

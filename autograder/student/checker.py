@@ -19,7 +19,7 @@ from typing import Any
 from autograder.engine.capture import captured
 from autograder.engine.course import CourseError, find_root
 from autograder.engine.grade_cells import is_hidden, run_test_cell
-from autograder.engine.runner import Answers
+from autograder.engine.student_answers import Answers
 from autograder.labs import get_lab
 from autograder.model.results import CellResult, CheckResult
 from autograder.outputs.report import cell_report

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from autograder.version import DISTRIBUTION
+
 _SLUG = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
 _BRANCH = re.compile(r"^[A-Za-z0-9._/-]{1,200}$")
 BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
@@ -38,7 +40,7 @@ class Repository:
 
     def install_spec(self) -> str:
         """What ``%pip install`` gets: this package from the bundle's repository."""
-        return f"autograder @ git+https://github.com/{self.slug}@{self.branch}"
+        return f"{DISTRIBUTION} @ git+https://github.com/{self.slug}@{self.branch}"
 
     def badge(self, lab: str) -> str:
         """The markdown of the "Open in Colab" badge."""

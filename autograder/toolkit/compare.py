@@ -3,7 +3,7 @@
 Every numeric verdict goes through :func:`compare`, so that every message has the
 same parts: what was expected, what came out, where it differs most (index,
 value, max abs and rel error), shapes and dtypes, and the tolerance used.
-Tolerances follow the dtype (DESIGN.md section 4); there is no exact ``==`` on
+Tolerances follow the dtype (docs/design.md section 4); there is no exact ``==`` on
 floats anywhere.
 """
 

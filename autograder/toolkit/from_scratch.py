@@ -1,5 +1,5 @@
 """The "implemented from scratch" check: an answer must not delegate to the
-built-in it is compared with (DESIGN.md section 3).
+built-in it is compared with (docs/design.md section 3).
 
 The answer's source is parsed, every dotted reference is resolved through the
 imports of the notebook (``ops`` -> ``keras.ops``, ``tf`` -> ``tensorflow``,

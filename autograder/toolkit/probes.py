@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from autograder.engine.runner import MissingAnswer
 from autograder.model.checks import Inputs, Observed, probe_factory
+from autograder.model.errors import MissingAnswer
 
 
 @probe_factory

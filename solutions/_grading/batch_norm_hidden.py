@@ -6,7 +6,7 @@ out: float16 inputs to the forward pass, 3-D inputs, long runs of updates, a
 momentum of 0.9, a single channel.
 """
 
-from autograder.labs.batch_norm import checks as public
+from autograder.labs.batch_norm import catalogue as public
 from autograder.model.checks import REFERENCE, Check
 from autograder.toolkit.questions import Choice, ChoiceKey, Numbers, NumbersKey, key_check
 

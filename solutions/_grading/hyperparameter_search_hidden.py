@@ -6,9 +6,10 @@ determinism, never against the reference's exact draws. Each statistical check
 keeps the false-reject probability of its public twin (at most 1e-6).
 """
 
-from autograder.labs.hyperparameter_search import checks as public
+from autograder.labs.hyperparameter_search import catalogue as public
 from autograder.labs.hyperparameter_search import refine
-from autograder.model.checks import REFERENCE, Check, all_of
+from autograder.model.checks import REFERENCE, Check
+from autograder.toolkit.judges import all_of
 from autograder.toolkit.questions import Choice, ChoiceKey, Numbers, NumbersKey, key_check
 
 SPACE = {

@@ -9,9 +9,10 @@ or the expected values (the runner marks every check here ``hidden``).
 
 import numpy as np
 
-from autograder.labs.softmax_regression import checks as public
+from autograder.labs.softmax_regression import catalogue as public
 from autograder.labs.softmax_regression import formulas as f
-from autograder.model.checks import REFERENCE, Check, Mistake, close
+from autograder.model.checks import REFERENCE, Check, Mistake
+from autograder.toolkit.judges import close
 from autograder.toolkit.probes import calls
 from autograder.toolkit.questions import Numbers, NumbersKey, key_check
 

@@ -2,9 +2,9 @@
 # Colab rehearsal: run the three released labs as a student would on Google Colab, with
 # the reference answers filled in, on Colab's Python 3.13 runtime versions.
 #
-# What it proves (outside the default test suite; DESIGN.md section 6):
+# What it proves (outside the default test suite; docs/design.md section 6):
 #   - the student bundle made by `python -m autograder release` builds into an installable package;
-#   - each lab's OWN install cell (`%pip install -q "autograder @ ..."`, run only when google.colab
+#   - each lab's OWN install cell (`%pip install -q "dnn-week3-labs @ ..."`, run only when google.colab
 #     is loaded) installs it into a Python 3.13 environment holding Colab's pins
 #     (tensorflow 2.20.0, keras 3.13.2, numpy 2.1.3, ipython 7.34.0, ipykernel 6.17.1,
 #     nbclient 0.10.4) WITHOUT changing any of them (pip freeze before/after, pip check);
@@ -134,7 +134,7 @@ echo "made from the working tree: $BUNDLE_SOURCE"
 "$VPY" -m pip wheel -q --no-deps "$WORK/bundle" -w "$WORK/wheels" > "$WORK/pip-wheel.log" 2>&1 \
     || { cat "$WORK/pip-wheel.log" >&2; die "cannot build a wheel of the bundle"; }
 shopt -s nullglob
-WHEELS=("$WORK"/wheels/autograder-*.whl)
+WHEELS=("$WORK"/wheels/dnn_week3_labs-*.whl)
 shopt -u nullglob
 [[ ${#WHEELS[@]} -eq 1 ]] || die "expected one autograder wheel in $WORK/wheels, found ${#WHEELS[@]}"
 WHEEL="${WHEELS[0]}"

@@ -22,6 +22,8 @@ import sys
 import time
 from pathlib import Path
 
+from autograder.version import DISTRIBUTION
+
 VERSION_TAG = "rehearsal-versions"
 VERSION_CELL = """\
 import sys, autograder, keras, numpy, IPython, ipykernel, tensorflow
@@ -70,14 +72,14 @@ def prepare(repo: Path, bundle: Path, wheel: Path, run_root: Path, labs: list[st
             print(f"FAIL prepare {lab}: expected one cell with grade_id colab_install, found {len(install)}")
             return 1
         cell = install[0]
-        start = cell.source.find('"autograder @ ')
+        start = cell.source.find(f'"{DISTRIBUTION} @ ')
         end = cell.source.find('"', start + 1)
         spec = cell.source[start + 1 : end] if start >= 0 and end > start else ""
         if PLACEHOLDER_SPEC_HOST not in spec:
-            print(f"FAIL prepare {lab}: no 'autograder @ git+https://github.com/...' spec in the install cell:")
+            print(f"FAIL prepare {lab}: no '{DISTRIBUTION} @ git+https://github.com/...' spec in the install cell:")
             print(cell.source)
             return 1
-        cell.source = cell.source.replace(spec, f"autograder @ {wheel.as_uri()}")
+        cell.source = cell.source.replace(spec, f"{DISTRIBUTION} @ {wheel.as_uri()}")
         folder = run_root / lab
         folder.mkdir(parents=True, exist_ok=True)
         nbformat.write(filled, folder / f"{lab}.ipynb")

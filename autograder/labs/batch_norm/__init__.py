@@ -3,6 +3,6 @@
 from autograder.model.checks import Lab
 from autograder.labs.batch_norm import library
 from autograder.labs.batch_norm.answers import ANSWERS
-from autograder.labs.batch_norm.checks import CHECKS
+from autograder.labs.batch_norm.catalogue import CHECKS
 
 LAB = Lab(name="batch_norm", answers=ANSWERS, public_checks=CHECKS, builtins=library.namespace)

@@ -1,4 +1,4 @@
-"""The graded answers of the batch_norm lab (DESIGN.md section 3), and what each
+"""The graded answers of the batch_norm lab (docs/design.md section 3), and what each
 must not delegate to: the one place where those lists are written.
 
 Computing the moments with ``keras.ops.moments`` or ``tf.nn.moments`` is

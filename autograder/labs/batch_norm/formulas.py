@@ -1,5 +1,5 @@
 """Batch Normalization in float64 NumPy: the expected values, and the known
-wrong layers (reference/semantics.md section 6, mutants 7-19) as switches of one
+wrong layers (docs/keras_semantics.md section 6, mutants 7-19) as switches of one
 simulator, so that a message can name what the student most likely did."""
 
 from __future__ import annotations

@@ -3,6 +3,6 @@
 from autograder.model.checks import Lab
 from autograder.labs.hyperparameter_search import library
 from autograder.labs.hyperparameter_search.answers import ANSWERS
-from autograder.labs.hyperparameter_search.checks import CHECKS
+from autograder.labs.hyperparameter_search.catalogue import CHECKS
 
 LAB = Lab(name="hyperparameter_search", answers=ANSWERS, public_checks=CHECKS, builtins=library.namespace)

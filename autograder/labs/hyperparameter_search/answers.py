@@ -1,4 +1,4 @@
-"""The graded answers of the hyperparameter_search lab (DESIGN.md section 3), and
+"""The graded answers of the hyperparameter_search lab (docs/design.md section 3), and
 what each must not delegate to: the one place where those lists are written."""
 
 from __future__ import annotations

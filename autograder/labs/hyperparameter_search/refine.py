@@ -17,7 +17,7 @@ import numpy as np
 
 from autograder.model.checks import Evidence, Verdict, failed, passed
 from autograder.toolkit.probes import raised
-from autograder.engine.runner import ContractError
+from autograder.model.errors import ContractError
 from autograder.labs.hyperparameter_search.library import namespace
 
 MARGIN = 0.1

@@ -3,6 +3,6 @@
 from autograder.model.checks import Lab
 from autograder.labs.softmax_regression import library
 from autograder.labs.softmax_regression.answers import ANSWERS
-from autograder.labs.softmax_regression.checks import CHECKS
+from autograder.labs.softmax_regression.catalogue import CHECKS
 
 LAB = Lab(name="softmax_regression", answers=ANSWERS, public_checks=CHECKS, builtins=library.namespace)

@@ -2,7 +2,7 @@
 
 Judges compute expected values with these on the trusted side, and the
 ``Mistake`` predictions let a message name what the student most likely did
-(see ``reference/semantics.md`` section 6, mutants 21-27).
+(see ``docs/keras_semantics.md`` section 6, mutants 21-27).
 """
 
 from __future__ import annotations

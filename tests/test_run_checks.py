@@ -1,4 +1,4 @@
-"""Unit tests of ``autograder.engine.runner`` (running one check on a student's answers) and of the
+"""Unit tests of ``autograder.engine.run_checks`` (running one check on a student's answers) and of the
 check model in ``autograder.model.checks``."""
 
 from __future__ import annotations
@@ -14,23 +14,12 @@ import numpy as np
 import pytest
 
 from autograder.engine.cells import run_cells
-from autograder.engine.runner import Answers, ContractError, check_seed, run_cell, run_check
-from autograder.model.checks import (
-    BUILTIN,
-    REFERENCE,
-    AnswerSpec,
-    Check,
-    Evidence,
-    Lab,
-    Mistake,
-    all_of,
-    close,
-    diagnose,
-    failed,
-    passed,
-    with_hint,
-)
+from autograder.engine.run_checks import check_seed, run_cell, run_check
+from autograder.engine.student_answers import Answers
+from autograder.model.checks import BUILTIN, REFERENCE, AnswerSpec, Check, Evidence, Lab, Mistake, failed, passed
+from autograder.model.errors import ContractError
 from autograder.model.results import CheckResult
+from autograder.toolkit.judges import all_of, close, diagnose, with_hint
 from autograder.toolkit.probes import calls
 
 LAB = Lab(
@@ -235,7 +224,7 @@ def test_check_seed_is_stable_and_differs_between_checks():
 
 def test_check_seed_is_the_same_in_another_process():
     """Is a check's seed the same in a process whose str hashes are salted differently?"""
-    code = "from autograder.engine.runner import check_seed; print(check_seed(5, 'lab', 'cell', 'check'))"
+    code = "from autograder.engine.run_checks import check_seed; print(check_seed(5, 'lab', 'cell', 'check'))"
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert int(out.stdout.strip()) == check_seed(5, "lab", "cell", "check")

@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from autograder.model.checks import BUILTIN, Check, Evidence, Mistake, Verdict, close, failed, passed, trained_accuracy, with_hint
+from autograder.model.checks import BUILTIN, Check, Evidence, Mistake, Verdict, failed, passed
+from autograder.toolkit.judges import close, trained_accuracy, with_hint
 from autograder.toolkit.compare import Tolerance, compare, to_numpy
 from autograder.toolkit.from_scratch import from_scratch_check
 from autograder.toolkit.questions import Choice, Numbers, form_check

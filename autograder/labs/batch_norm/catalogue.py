@@ -17,13 +17,15 @@ from typing import Any
 import numpy as np
 
 from autograder.toolkit.autodiff import gradients
-from autograder.model.checks import BUILTIN, Check, Evidence, Verdict, failed, passed, trained_accuracy, with_hint
+from autograder.model.checks import BUILTIN, Check, Evidence, Verdict, failed, passed
+from autograder.toolkit.judges import trained_accuracy, with_hint
 from autograder.toolkit.compare import Tolerance, compare, to_numpy
 from autograder.toolkit.from_scratch import from_scratch_check
 from autograder.toolkit.questions import Choice, Numbers, form_check
 from autograder.toolkit.stand_ins import integration_check
 from autograder.toolkit.probes import compile_for_fit
-from autograder.engine.runner import ContractError, is_stub
+from autograder.model.errors import ContractError
+from autograder.toolkit.tracebacks import is_stub
 from autograder.labs.batch_norm import formulas as f
 from autograder.labs.batch_norm.answers import ANSWERS
 
