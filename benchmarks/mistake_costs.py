@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("LAB_QUICK", "1")
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))  # the table of single mistakes, shared with tests/test_fairness.py
+sys.path.insert(0, str(ROOT / "tests"))  # the table of single mistakes, shared with tests/labs/test_fairness.py
 
 from single_mistakes import MISTAKES, reference_sources  # noqa: E402 - after the paths and the environment
 

@@ -1,6 +1,6 @@
 """Single mistakes: the reference solution with one answer changed, as students get it wrong.
 
-One table for two users: ``tests/test_fairness.py`` asserts what each costs, cell by cell, and
+One table for two users: ``tests/labs/test_fairness.py`` asserts what each costs, cell by cell, and
 ``benchmarks/mistake_costs.py`` prints what each costs over a whole lab in any checkout (run it before
 and after changing a check or its points). An edit of the reference fails loudly when the reference no
 longer holds the text it replaces, so a drifted reference never grades the reference itself.

@@ -128,7 +128,7 @@ class Check:
     hidden: bool = False
     requires: str | None = None  # a check of the same cell that must pass for this one to score
     # The sentence of the lab that states what this check enforces, quoted as the student reads it
-    # (tests/test_rules.py finds it in the released notebook): no check enforces an unwritten rule.
+    # (tests/labs/test_rules.py finds it in the released notebook): no check enforces an unwritten rule.
     rule: str = ""
 
     def __post_init__(self) -> None:

@@ -69,10 +69,34 @@ def training_step(state: LayerState, x, momentum: float, epsilon: float, **mista
         use_mean, use_var = new_mean, new_var
     else:
         use_mean, use_var = mean, variance
-    out = normalise(x, use_mean, use_var, state.gamma, state.beta, epsilon,
-                    eps_outside=mistakes.get("eps_outside", False), no_eps=mistakes.get("no_eps", False))
+    out = normalise(
+        x,
+        use_mean,
+        use_var,
+        state.gamma,
+        state.beta,
+        epsilon,
+        eps_outside=mistakes.get("eps_outside", False),
+        no_eps=mistakes.get("no_eps", False),
+    )
     return out, LayerState(state.gamma, state.beta, new_mean, new_var)
 
 
 def inference(state: LayerState, x, epsilon: float):
     return normalise(x, state.moving_mean, state.moving_variance, state.gamma, state.beta, epsilon)
+
+
+# What each known mistake is called in a message, by its switch in training_step.
+LAYER_MISTAKES = {
+    "unbiased": "the variance is divided by m - 1; Batch Norm uses the biased variance (divide by m)",
+    "eps_outside": "epsilon is added outside the square root: use sqrt(variance + epsilon)",
+    "no_eps": "epsilon is missing: divide by sqrt(variance + epsilon)",
+    "reversed_momentum": "the momentum is applied the wrong way round: "
+    "moving = momentum * moving + (1 - momentum) * batch",
+    "moving_in_training": "the moving statistics are used in training; training normalises with the batch statistics",
+    "normalise_after_update": "the output is normalised with the moving statistics after updating them; "
+    "in training use the batch's own mean and variance",
+    "std_update": "the moving variance is updated from the standard deviation; average the variance",
+    "output_variance_update": "the moving variance is averaged from the variance of the output z_tilde; "
+    "average the batch variance of the inputs",
+}

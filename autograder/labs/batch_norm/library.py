@@ -7,7 +7,6 @@ from typing import Any
 
 
 def _forward(z: Any, gamma: Any, beta: Any, epsilon: float = 1e-3) -> tuple[Any, Any, Any]:
-    import keras
     from keras import ops
 
     z = ops.convert_to_tensor(z)

@@ -21,6 +21,13 @@ from autograder.toolkit.stand_ins import integration_check
 from autograder.toolkit.probes import calls, compile_for_fit, raised
 from autograder.labs.softmax_regression import formulas as f
 from autograder.labs.softmax_regression.answers import ANSWERS
+from autograder.toolkit.layer_contract import (
+    config_observations,
+    config_round_trips,
+    rebuilt_from_config,
+    reload_problem,
+    saved_and_reloaded,
+)
 
 ACCURACY_THRESHOLD = 0.90
 TRAINING_EPOCHS = 30
@@ -196,48 +203,25 @@ def model_probe(answers: Any, inputs: dict[str, Any]) -> dict[str, Any]:
 
 
 def saved_model_probe(answers: Any, inputs: dict[str, Any]) -> dict[str, Any]:
-    import keras
-
     model = _dense_softmax_model(answers, inputs)
-    with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, "model.keras")
-        model.save(path)
-        loaded = keras.saving.load_model(path, custom_objects={"Softmax": answers.Softmax})
+    loaded = saved_and_reloaded(model, {"Softmax": answers.Softmax})
     return {"out": model(inputs["x"]), "reloaded": loaded(inputs["x"])}
 
 
 def reloaded_predicts_the_same(evidence: Evidence) -> Verdict:
-    outcome = compare(evidence.observed["reloaded"], to_numpy(evidence.observed["out"]), hidden=evidence.hidden)
-    if not outcome.ok:
-        return failed(f"the reloaded model predicts differently from the saved one: {outcome.problem}")
+    problem = reload_problem(evidence)
+    if problem:
+        return failed(problem)
     return close("out", what="the same model with keras.layers.Softmax")(evidence)
 
 
 def config_probe(answers: Any, inputs: dict[str, Any]) -> dict[str, Any]:
     layer = answers.Softmax(name="class_probabilities")
-    config = layer.get_config()
-    clone = type(layer).from_config(config)
-    return {
-        "config_is_dict": isinstance(config, dict),
-        "name": clone.name,
-        "out": clone(inputs["x"]),
-        "original": layer(inputs["x"]),
-    }
+    clone, config = rebuilt_from_config(layer)
+    return config_observations(layer, clone, config, inputs["x"])
 
 
-def config_round_trips(evidence: Evidence) -> Verdict:
-    observed = evidence.observed
-    if not observed["config_is_dict"]:
-        return failed("get_config() must return a dict (start from super().get_config())")
-    if observed["name"] != "class_probabilities":
-        return failed(
-            f"a layer rebuilt with from_config(get_config()) is named {observed['name']!r}, not "
-            "'class_probabilities': does get_config start from super().get_config()?"
-        )
-    outcome = compare(observed["out"], to_numpy(observed["original"]))
-    if not outcome.ok:
-        return failed(f"the rebuilt layer computes something else: {outcome.problem}")
-    return passed("from_config(get_config()) rebuilds the same layer")
+config_judge = config_round_trips("class_probabilities")
 
 
 # ---------------------------------------------------------------- categorical_crossentropy
@@ -551,7 +535,7 @@ CHECKS: dict[str, tuple[Check, ...]] = {
         Check(
             "get_config / from_config round-trip",
             "softmax_layer",
-            config_round_trips,
+            config_judge,
             make_inputs=logits(2, 3, key="x"),
             probe=config_probe,
             rule="its `get_config` comes from `keras.layers.Layer` and lets Keras save the model and rebuild the layer",

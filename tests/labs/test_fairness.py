@@ -10,7 +10,7 @@ not call the earlier answer the exercise asks it to use.
 from __future__ import annotations
 
 import pytest
-from conftest import cells_of, grade
+from helpers import cells_of, grade
 from single_mistakes import MISTAKES
 
 from autograder.labs import get_lab

@@ -14,7 +14,7 @@ import sys
 
 import pytest
 import tomllib
-from conftest import REPO, reference_sources
+from helpers import REPO, reference_sources
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import REPO, reference_sources
+from helpers import REPO, reference_sources
 
 from autograder.engine.cells import read_notebook, with_answers
 from autograder.engine.course import release_path

@@ -20,7 +20,7 @@ import functools
 
 import numpy as np
 import pytest
-from conftest import (
+from helpers import (
     REPO,
     assert_catalogue_covers,
     assert_caught,

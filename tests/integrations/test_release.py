@@ -18,7 +18,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import REPO, instructor_only_lines, reference_sources, started_early
+from helpers import REPO, instructor_only_lines, reference_sources, started_early
 
 from autograder.engine.cells import grade_id, read_notebook, with_answers
 from autograder.labs import available, get_lab

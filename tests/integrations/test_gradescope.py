@@ -19,7 +19,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import REPO, reference_sources
+from helpers import REPO, reference_sources
 
 from autograder import cli
 from autograder.engine.cells import read_notebook, with_answers

@@ -10,7 +10,7 @@ the layer and the gradient that call it, unless a test means it to be.
 from __future__ import annotations
 
 import pytest
-from conftest import assert_catalogue_covers, assert_caught, cells_of, failures, grade
+from helpers import assert_catalogue_covers, assert_caught, cells_of, failures, grade
 
 LAB = "softmax_regression"
 

@@ -9,7 +9,7 @@ grader, the release holding no key) are tested by test_lab_notebooks and test_re
 from __future__ import annotations
 
 import pytest
-from conftest import REPO, cells_of, grade
+from helpers import REPO, cells_of, grade
 
 from autograder.engine.cells import cell_source, read_notebook
 from autograder.engine.course import hidden_checks, release_path

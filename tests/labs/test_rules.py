@@ -13,7 +13,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import REPO
+from helpers import REPO
 
 from autograder.engine.cells import grade_id, read_notebook
 from autograder.engine.course import release_path

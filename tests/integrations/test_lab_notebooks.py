@@ -26,7 +26,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import REPO, instructor_only_lines, started_early
+from helpers import REPO, instructor_only_lines, started_early
 from nbgrader.api import Gradebook
 from nbgrader.utils import determine_grade, is_grade
 
@@ -40,7 +40,7 @@ LABS = [lab for lab in available() if solution_path(REPO, lab).is_file()]
 PLAIN_FLOAT = re.compile(r"^\d+(\.\d+)?$")
 
 # One typical mistake per lab, and the test cells it must lose points in (and no others). The catalogues
-# (tests/test_*_catalogue.py) hold every other mistake; this class shows that nbgrader charges them alike.
+# (tests/labs/test_*_catalogue.py) hold every other mistake; this class shows that nbgrader charges them alike.
 MISTAKES = {
     # random_search is checked with a stand-in sampler, so the mistake costs nothing there (test_fairness).
     "hyperparameter_search": {"linear_scale": {"test_sample_log_uniform", "hidden_sample_log_uniform"}},

@@ -33,7 +33,7 @@ import nbformat
 import pytest
 import red_team_attacks
 import unprivileged
-from conftest import REPO, reference_sources, started_early
+from helpers import REPO, reference_sources, started_early
 
 from autograder.engine.cells import read_notebook, with_answers
 from autograder.engine.course import release_path

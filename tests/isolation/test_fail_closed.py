@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 import unprivileged
-from conftest import REPO, reference_sources
+from helpers import REPO, reference_sources
 
 from autograder.engine.cells import read_notebook, with_answers
 from autograder.engine.course import release_path

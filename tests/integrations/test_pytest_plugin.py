@@ -20,7 +20,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import REPO, failures, grade, reference_sources
+from helpers import REPO, failures, grade, reference_sources
 
 from autograder.engine.cells import read_notebook, with_answers
 from autograder.engine.course import release_path
@@ -44,7 +44,7 @@ def points(verdicts) -> tuple[float, float]:
 
 PLUGIN = [sys.executable, "-m", "pytest", "-p", "autograder.pytest_plugin", "-p", "no:cacheprovider"]
 # The catalogue's "beta_uniform_on_a_linear_scale": beta uniform on [low, high], not on the log
-# scale of 1 - beta (tests/test_hyperparameter_catalogue.py).
+# scale of 1 - beta (tests/labs/test_hyperparameter_catalogue.py).
 WRONG_BETA = """\
 def sample_beta(low, high, size, rng):
     if not 0 <= low < high < 1:

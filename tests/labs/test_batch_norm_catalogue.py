@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 
 import pytest
-from conftest import REPO, assert_catalogue_covers, assert_caught, cells_of, failures, grade, reference_sources
+from helpers import REPO, assert_catalogue_covers, assert_caught, cells_of, failures, grade, reference_sources
 
 from autograder.engine.cells import cell_source, read_notebook
 from autograder.engine.course import release_path

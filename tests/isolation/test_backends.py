@@ -12,7 +12,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import REPO, started_early
+from helpers import REPO, started_early
 
 LABS = ("hyperparameter_search", "batch_norm", "softmax_regression")
 
