@@ -56,3 +56,14 @@ def test_demo_outside_a_course_says_where_to_run_it(tmp_path, monkeypatch):
     )
     assert env_run.returncode == 2
     assert "no course folder" in env_run.stderr and "Traceback" not in env_run.stderr
+
+
+def test_the_gradescope_runner_answers_by_its_old_name(repo):
+    """Does `python -m autograder.gradescope` (what bundles written before the package was grouped by concern
+    call) still reach the upload runner? (`-p autograder.pytest_plugin` is tested by the plugin's tests.)"""
+    for module in ("autograder.gradescope", "autograder.integrations.gradescope"):
+        result = subprocess.run(
+            [sys.executable, "-m", module, "--help"], cwd=repo, capture_output=True, text=True, timeout=120
+        )
+        assert result.returncode == 0, (module, result.stderr)
+        assert "Grade a Gradescope upload; write results.json." in result.stdout

@@ -6,8 +6,7 @@ determinism, never against the reference's exact draws. Each statistical check
 keeps the false-reject probability of its public twin (at most 1e-6).
 """
 
-from autograder.labs.hyperparameter_search import catalogue as public
-from autograder.labs.hyperparameter_search import refine
+from autograder.labs.hyperparameter_search import refine, samplers, search
 from autograder.model.checks import REFERENCE, Check
 from autograder.toolkit.judges import all_of
 from autograder.toolkit.questions import Choice, ChoiceKey, Numbers, NumbersKey, key_check
@@ -31,25 +30,25 @@ CHECKS = {
         Check(
             "[1e-6, 1e-2]: bounds and KS test",
             "sample_log_uniform",
-            all_of(public.shape_and_bounds, public.log_uniform_judge),
-            make_inputs=public.sampler_inputs(1e-6, 1e-2),
-            probe=public.sampler_probe("sample_log_uniform"),
+            all_of(samplers.shape_and_bounds, samplers.log_uniform_judge),
+            make_inputs=samplers.sampler_inputs(1e-6, 1e-2),
+            probe=samplers.sampler_probe("sample_log_uniform"),
             rule="whose base-10 logarithm is uniform on `[log10(low), log10(high)]`",
         ),
         Check(
             "[1e-6, 1e-2]: both ends reached",
             "sample_log_uniform",
-            public.ends_reached,
-            make_inputs=public.sampler_inputs(1e-6, 1e-2),
-            probe=public.sampler_probe("sample_log_uniform"),
+            samplers.ends_reached,
+            make_inputs=samplers.sampler_inputs(1e-6, 1e-2),
+            probe=samplers.sampler_probe("sample_log_uniform"),
             rule="the draws reach both ends of the range",
         ),
         Check(
             "a single draw, and randomness only from rng",
             "sample_log_uniform",
-            public.determinism,
-            make_inputs=public.sampler_inputs(0.5, 2.0, size=1),
-            probe=public.sampler_probe("sample_log_uniform"),
+            samplers.determinism,
+            make_inputs=samplers.sampler_inputs(0.5, 2.0, size=1),
+            probe=samplers.sampler_probe("sample_log_uniform"),
             rule="Take every random number from `rng`",
         ),
     ),
@@ -57,17 +56,17 @@ CHECKS = {
         Check(
             "[0.5, 0.99]: bounds and KS test",
             "sample_beta",
-            all_of(public.shape_and_bounds, public.beta_ks_judge),
-            make_inputs=public.sampler_inputs(0.5, 0.99),
-            probe=public.sampler_probe("sample_beta"),
+            all_of(samplers.shape_and_bounds, samplers.beta_ks_judge),
+            make_inputs=samplers.sampler_inputs(0.5, 0.99),
+            probe=samplers.sampler_probe("sample_beta"),
             rule="such that $\\log_{10}(1 - \\beta)$ is uniform on `[log10(1 - high), log10(1 - low)]`",
         ),
         Check(
             "low = 0 is allowed",
             "sample_beta",
-            public.shape_and_bounds,
-            make_inputs=public.sampler_inputs(0.0, 0.9, size=100),
-            probe=public.sampler_probe("sample_beta"),
+            samplers.shape_and_bounds,
+            make_inputs=samplers.sampler_inputs(0.0, 0.9, size=100),
+            probe=samplers.sampler_probe("sample_beta"),
             rule="Raise a `ValueError` unless `0 <= low < high < 1`.",
         ),
     ),
@@ -75,25 +74,25 @@ CHECKS = {
         Check(
             "another space: calls, kinds and ranges",
             "random_search",
-            public.search_calls_judge,
-            make_inputs=public.search_inputs(9, SPACE),
-            probe=public.search_probe,
+            search.search_calls_judge,
+            make_inputs=search.search_inputs(9, SPACE),
+            probe=search.search_probe,
             rule="For each of `n_trials` trials, draw a fresh value for every name of `space`",
         ),
         Check(
             "another space: each kind's distribution",
             "random_search",
-            public.distributions_judge,
-            make_inputs=public.search_inputs(2000, SPACE),
-            probe=public.distribution_probe,
+            search.distributions_judge,
+            make_inputs=search.search_inputs(2000, SPACE),
+            probe=search.distribution_probe,
             rule='`"uniform"` (`rng.uniform`) and `"int"` (integers from `low` to `high`, **both included**)',
         ),
         Check(
             "a single trial",
             "random_search",
-            public.search_calls_judge,
-            make_inputs=public.search_inputs(1, SPACE),
-            probe=public.search_probe,
+            search.search_calls_judge,
+            make_inputs=search.search_inputs(1, SPACE),
+            probe=search.search_probe,
             rule="For each of `n_trials` trials, draw a fresh value for every name of `space`",
         ),
     ),

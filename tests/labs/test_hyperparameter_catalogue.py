@@ -36,7 +36,7 @@ from autograder.engine.cells import cell_source, read_notebook
 from autograder.engine.grade_cells import PUBLIC_SEED
 from autograder.engine.run_checks import check_seed
 from autograder.engine.student_answers import Namespace
-from autograder.labs.hyperparameter_search import catalogue as public
+from autograder.labs.hyperparameter_search import catalogue, samplers, search
 from autograder.model.checks import Check, Evidence
 
 LAB = "hyperparameter_search"
@@ -695,12 +695,12 @@ STATISTICAL = [
 ]
 
 STATISTICAL_JUDGES = (
-    public.log_uniform_judge,
-    public.ends_reached,
-    public.three_quarters_below,
-    public.beta_ks_judge,
-    public.beta_half_above,
-    public.distributions_judge,
+    samplers.log_uniform_judge,
+    samplers.ends_reached,
+    samplers.three_quarters_below,
+    samplers.beta_ks_judge,
+    samplers.beta_half_above,
+    search.distributions_judge,
 )
 
 
@@ -716,7 +716,7 @@ def reference_answers() -> Namespace:
 
 
 def find_check(cell: str, name: str) -> Check:
-    checks = public.CHECKS.get(cell) or course.hidden_checks(REPO, LAB)[cell]
+    checks = catalogue.CHECKS.get(cell) or course.hidden_checks(REPO, LAB)[cell]
     (found,) = [check for check in checks if check.name == name]
     return found
 
@@ -725,7 +725,7 @@ def test_statistical_list_holds_every_public_statistical_check():
     """Is every public check built on a statistical judge among those run under 20 seeds?"""
     built = {
         (cell, check.name)
-        for cell, checks in public.CHECKS.items()
+        for cell, checks in catalogue.CHECKS.items()
         for check in checks
         if check.judge in STATISTICAL_JUDGES
     }
