@@ -10,6 +10,7 @@ from pathlib import Path
 from autograder.engine import course
 from autograder.isolation.limits import DEFAULT_TIMEOUT
 from autograder.labs import available
+from autograder.outputs.writers import FINISH_EVERY
 from autograder.version import __version__
 
 
@@ -54,18 +55,42 @@ def _grade(args: argparse.Namespace) -> int:
             "read and change your files; every result and feedback page says it was not isolated",
             file=sys.stderr,
         )
-    try:
-        results = grade_class(
-            lab,
-            course.instructor_root(),
-            submissions,
-            out,
-            args.jobs or os.cpu_count() or 1,
-            Limits(timeout=args.timeout),
-            force=args.force,
-            progress=progress,
-            sandbox="none" if args.unsafe_no_isolation else SANDBOX,
+    if args.cluster and args.unsafe_no_isolation:
+        print(
+            "autograder grade: --cluster grades only with isolation: leave out --unsafe-no-isolation", file=sys.stderr
         )
+        return 2
+    try:
+        if args.cluster:
+            from autograder.grader.cluster import ClusterError, grade_class_on_cluster
+
+            try:
+                results = grade_class_on_cluster(
+                    lab,
+                    course.instructor_root(),
+                    submissions,
+                    out,
+                    args.cluster,
+                    Limits(timeout=args.timeout),
+                    force=args.force,
+                    progress=lambda line: print(line, file=sys.stderr),  # a cluster run is long: always
+                    csv_every=args.csv_every,
+                )
+            except ClusterError as error:
+                print(f"autograder grade: {error}", file=sys.stderr)
+                return 2
+        else:
+            results = grade_class(
+                lab,
+                course.instructor_root(),
+                submissions,
+                out,
+                args.jobs or os.cpu_count() or 1,
+                Limits(timeout=args.timeout),
+                force=args.force,
+                progress=progress,
+                sandbox="none" if args.unsafe_no_isolation else SANDBOX,
+            )
     except SandboxFailure as error:
         print(
             f"autograder grade: student code cannot be isolated on this machine, so nothing was graded: {error}\n"
@@ -149,6 +174,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--unsafe-no-isolation",
         action="store_true",
         help="grade where student code cannot be isolated (it runs with your privileges; results say so)",
+    )
+    grade.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        help="grade on a Dask cluster: a scheduler's address (tcp://host:8786) or local:N (N worker processes "
+        "here); see docs/cluster.md",
+    )
+    grade.add_argument(
+        "--csv-every",
+        type=int,
+        default=FINISH_EVERY,
+        metavar="K",
+        help=f"with --cluster: rewrite grades.csv after every K results (default {FINISH_EVERY}; and at the end)",
     )
     grade.set_defaults(run=_grade)
     checks = commands.add_parser(

@@ -29,8 +29,19 @@ def _early_module(item: pytest.Item) -> Any:
     return module if hasattr(module, "start_early") else None
 
 
+# The layers' tests run in the package's order, lowest first (a failure low down explains those above it),
+# then the project-wide tests; the modules that started slow work early run last of all.
+LAYER_ORDER = ("model", "toolkit", "labs", "engine", "isolation", "outputs", "grader", "student", "integrations")
+
+
+def _layer_rank(item: pytest.Item) -> int:
+    folder = Path(str(item.path)).parent.name
+    return LAYER_ORDER.index(folder) if folder in LAYER_ORDER else len(LAYER_ORDER)
+
+
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    items.sort(key=lambda item: _early_module(item) is not None)  # stable: the order within each group stays
+    # stable: the order within each group stays
+    items.sort(key=lambda item: (_early_module(item) is not None, _layer_rank(item)))
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

@@ -67,6 +67,22 @@ def release_path(root: Path, lab: str) -> Path:
     return root / "labs" / lab / f"{lab}.ipynb"
 
 
+def grading_files(root: Path, lab: str) -> list[Path]:
+    """The course files the grader reads for ``lab``, relative to the course root: the released lab (the grader
+    takes its imports cell), the solution notebook (the reference of the hidden checks), the hidden checks and
+    the hidden seed. What a Gradescope bundle or a cluster's workers need of a course, and nothing else."""
+    files = [
+        release_path(Path(), lab),
+        solution_path(Path(), lab),
+        GRADING_DIR / f"{lab}_hidden.py",
+        GRADING_DIR / "hidden_seed",
+    ]
+    missing = [str(path) for path in files if not (root / path).is_file()]
+    if missing:
+        raise CourseError(f"the course folder {root} lacks {', '.join(missing)}")
+    return files
+
+
 def hidden_seed(root: Path) -> int:
     path = root / GRADING_DIR / "hidden_seed"
     try:

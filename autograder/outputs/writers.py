@@ -54,5 +54,8 @@ def _load_builtin_writers() -> None:
     from autograder.outputs import feedback, grades_csv, result_json  # noqa: F401
 
 
+# On a cluster, the class-level outputs (grades.csv) are rewritten after this many results, and at the end.
+FINISH_EVERY = 25
+
 # The feedback page before the JSON: once the JSON is in the ledger, a resumed run counts the student as graded.
 DEFAULT = ("feedback", "json", "grades_csv")

@@ -67,8 +67,8 @@ HOSTILE = {
     + softmax_cell("return z"),
     "replaces_keras_layer": "class Softmax(keras.layers.Layer):\n    def call(self, inputs):\n        return inputs\n"
     "keras.layers.Softmax = Softmax\n" + softmax_cell("return z"),
-    "patches_autograder": "import autograder.toolkit.compare\nautograder.compare.compare = lambda *a, **k: None\n"
-    + softmax_cell("return z"),
+    "patches_autograder": "import autograder.toolkit.compare\n"
+    "autograder.toolkit.compare.compare = lambda *a, **k: None\n" + softmax_cell("return z"),
     "equal_to_everything": "class Everything:\n    def __eq__(self, other):\n        return True\n"
     + softmax_cell("return Everything()"),
     "reads_the_solution": copies_softmax_from(SOLUTION),

@@ -44,22 +44,12 @@ class BundleError(RuntimeError):
 
 
 def course_files(root: Path, lab: str) -> list[Path]:
-    """The course files the grader reads for ``lab``, relative to the course root.
-
-    The released lab gives the grader its imports cell, the solution notebook is
-    the reference of the hidden checks; the demo class and the other labs'
-    files stay out of the bundle.
-    """
-    files = [
-        course.release_path(Path(), lab),
-        course.solution_path(Path(), lab),
-        course.GRADING_DIR / f"{lab}_hidden.py",
-        course.GRADING_DIR / "hidden_seed",
-    ]
-    missing = [str(path) for path in files if not (root / path).is_file()]
-    if missing:
-        raise BundleError(f"the course folder {root} lacks {', '.join(missing)}")
-    return files
+    """The course files the grader reads for ``lab`` (see :func:`autograder.engine.course.grading_files`); the
+    demo class and the other labs' files stay out of the bundle."""
+    try:
+        return course.grading_files(root, lab)
+    except course.CourseError as error:
+        raise BundleError(str(error)) from None
 
 
 def package_checkout() -> Path:

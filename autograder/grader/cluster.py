@@ -1,0 +1,305 @@
+"""Grading a class on a Dask cluster: ``python -m autograder grade LAB SUBMISSIONS --cluster ADDRESS``.
+
+The same isolated grader as on one machine runs on every Dask worker: each worker keeps one warm
+:class:`~autograder.grader.isolated_grader.Grader` (its sandbox, its warm process, the references computed
+once), built from the course files the client ships to it (:class:`CourseFiles`: no shared file system).
+A task carries one submission's bytes and returns that student's plain result; student code runs only in the
+sandboxed workers the Grader forks, never in a Dask worker process itself.
+
+On the client, results stream into the output folder as they finish, through the same writers and ledger as
+on one machine (so a run resumes the same way), with grades.csv rewritten every ``csv_every`` results and at
+the end. Dask reschedules the tasks of a worker that dies on another worker; a task that has been running on
+``max_tries`` workers that all died (a submission that kills its worker) is recorded as an error, not retried
+forever.
+
+``ADDRESS`` is a Dask scheduler (``tcp://host:8786``: started by dask-jobqueue on Slurm or PBS, by
+dask-kubernetes, or by hand) or ``local:N``, a ``LocalCluster`` of N single-threaded worker processes here.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import hashlib
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from autograder.engine import course
+from autograder.engine.submissions import Submission, read_answers
+from autograder.grader.isolated_grader import Grader
+from autograder.grader.verdicts import error_result
+from autograder.isolation.limits import Limits
+from autograder.labs import get_lab
+from autograder.model.checks import Lab
+from autograder.model.results import LabResult
+from autograder.outputs.folder import load_results
+from autograder.outputs.writers import DEFAULT, FINISH_EVERY, writers
+
+LOCAL = "local:"
+MAX_NOTEBOOK_BYTES = 32 * 2**20  # a lab notebook is well under 1 MB; this bounds what a task carries
+MAX_TRIES = 3  # workers a submission may see die under it before it is recorded as an error
+
+
+class ClusterError(RuntimeError):
+    """The cluster cannot be reached or started (a wrong address, Dask missing)."""
+
+
+@dataclass(frozen=True)
+class CourseFiles:
+    """The course files a worker's grader needs for one lab, as bytes: shipped once to every worker."""
+
+    lab: str
+    files: tuple[tuple[str, bytes], ...]  # (path relative to the course root, content)
+
+    @classmethod
+    def read(cls, root: Path, lab: str) -> CourseFiles:
+        return cls(
+            lab, tuple((path.as_posix(), (root / path).read_bytes()) for path in course.grading_files(root, lab))
+        )
+
+    @property
+    def digest(self) -> str:
+        hashed = hashlib.sha256(self.lab.encode())
+        for path, content in self.files:
+            hashed.update(path.encode() + b"\0" + hashlib.sha256(content).digest())
+        return hashed.hexdigest()
+
+    def materialise(self, root: Path) -> Path:
+        """Write the files under ``root`` (a course root in miniature, like a Gradescope bundle's)."""
+        for path, content in self.files:
+            target = root / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+        return root
+
+
+@dataclass(frozen=True)
+class NotebookBytes:
+    """One submission's notebook as a task carries it."""
+
+    student_id: str
+    name: str  # the notebook's file name (messages name it)
+    content: bytes
+
+
+@dataclass
+class _WarmGrader:
+    grader: Grader
+    folder: Path
+    uploads: Path
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_GRADERS: dict[tuple[str, Limits], _WarmGrader] = {}
+_GRADERS_LOCK = threading.Lock()
+
+
+def _worker_threads() -> int:
+    try:
+        from distributed import get_worker
+
+        return max(1, int(get_worker().state.nthreads))
+    except (ImportError, ValueError, AttributeError):
+        return 1
+
+
+def _close_graders() -> None:
+    for warm in _GRADERS.values():
+        warm.grader.close()
+        shutil.rmtree(warm.folder, ignore_errors=True)
+    _GRADERS.clear()
+
+
+def _warm_grader(files: CourseFiles, limits: Limits) -> _WarmGrader:
+    """This process's grader for ``files`` and ``limits``, built on first use (its warm process and the
+    references of every check), with as many sandboxed workers as the Dask worker has threads."""
+    key = (files.digest, limits)
+    with _GRADERS_LOCK:
+        if key not in _GRADERS:
+            folder = Path(tempfile.mkdtemp(prefix="autograder-cluster-"))
+            root = files.materialise(folder / "course")
+            uploads, out = folder / "uploads", folder / "out"
+            uploads.mkdir()
+            out.mkdir()
+            # The uploads are hidden from the sandbox: answers reach a worker through its own pipe.
+            grader = Grader(get_lab(files.lab), root, out, _worker_threads(), limits, private=[uploads])
+            if not _GRADERS:
+                atexit.register(_close_graders)
+            _GRADERS[key] = _WarmGrader(grader, folder, uploads)
+        return _GRADERS[key]
+
+
+def grade_on_worker(files: CourseFiles, limits: Limits, upload: NotebookBytes) -> dict[str, Any]:
+    """A Dask task: one student's result (``LabResult.to_dict``), graded by this worker's warm grader."""
+    warm = _warm_grader(files, limits)
+    folder = Path(tempfile.mkdtemp(dir=warm.uploads))
+    try:
+        path = folder / (Path(upload.name).name or "submission.ipynb")
+        path.write_bytes(upload.content)
+        student = read_answers(warm.grader.lab, path, upload.student_id)
+        results: list[LabResult] = []
+        warm.grader.grade([student], results.append)
+        return results[0].to_dict()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _the_files(files: CourseFiles) -> CourseFiles:
+    return files
+
+
+@contextlib.contextmanager
+def connect(address: str, max_tries: int = MAX_TRIES) -> Iterator[Any]:
+    """A Dask client of the cluster at ``address`` (``local:N`` starts one here), closed afterwards."""
+    try:
+        import dask
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise ClusterError("grading on a cluster needs Dask: python -m pip install 'distributed>=2024.1'") from None
+    # A task is marked bad once it has been running on this many workers that died. Dask blames every task a
+    # dying worker was processing, so each worker is given one task at a time (worker-saturation 1.0 with
+    # single-threaded workers): only the submission that ran is blamed. These are the scheduler's settings: on
+    # a cluster started elsewhere, set them there too (docs/cluster.md).
+    settings = {"distributed.scheduler.allowed-failures": max_tries - 1, "distributed.scheduler.worker-saturation": 1.0}
+    with dask.config.set(settings):
+        if address.startswith(LOCAL):
+            workers = address[len(LOCAL) :]
+            if not workers.isdigit() or int(workers) < 1:
+                raise ClusterError(f"--cluster local:N needs a number of workers N >= 1. Received: {address!r}")
+            cluster = LocalCluster(n_workers=int(workers), threads_per_worker=1, processes=True, dashboard_address=None)
+            client = Client(cluster)
+        else:
+            cluster = None
+            try:
+                client = Client(address, timeout="30s")
+            except OSError as error:
+                raise ClusterError(f"no Dask scheduler answers at {address}: {error}") from None
+    try:
+        yield client
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _uploads(lab: Lab, submissions: Sequence[Submission]) -> tuple[list[NotebookBytes], list[LabResult]]:
+    """What the tasks carry, and the error results of submissions too large or unreadable to send."""
+    uploads, errors = [], []
+    for submission in submissions:
+        try:
+            size = submission.path.stat().st_size
+            if size > MAX_NOTEBOOK_BYTES:
+                limit = MAX_NOTEBOOK_BYTES // 2**20
+                message = f"{submission.path.name} is {size / 2**20:.0f} MB, over the {limit} MB a notebook may have"
+                errors.append(error_result(submission.student_id, lab, message))
+                continue
+            content = submission.path.read_bytes()
+        except OSError as error:
+            message = f"{submission.path.name} could not be read: {error.strerror}"
+            errors.append(error_result(submission.student_id, lab, message))
+            continue
+        uploads.append(NotebookBytes(submission.student_id, submission.path.name, content))
+    return uploads, errors
+
+
+def grade_class_on_cluster(
+    lab: Lab,
+    root: Path,
+    submissions: Sequence[Submission],
+    out: Path,
+    address: str,
+    limits: Limits,
+    force: bool = False,
+    progress: Callable[[str], None] | None = None,
+    formats: Sequence[str] = DEFAULT,
+    csv_every: int = FINISH_EVERY,
+    max_tries: int = MAX_TRIES,
+    task: Callable[[CourseFiles, Limits, NotebookBytes], dict[str, Any]] = grade_on_worker,
+) -> list[LabResult]:
+    """Grade the submissions not graded yet (all with ``force``) on the cluster at ``address``; results are
+    written as they come, exactly as :func:`autograder.grader.api.grade_class` writes them.
+
+    ``task`` is what a Dask worker runs for one upload (the tests give one that kills its worker).
+    """
+    from distributed import as_completed
+    from distributed.scheduler import KilledWorker
+
+    previous, ignored = load_results(out, lab) if out.is_dir() else ({}, [])
+    if progress and ignored:
+        progress(f"ignored {len(ignored)} file(s) in {out} this grader did not write: {', '.join(ignored[:5])}")
+    todo = [s for s in submissions if force or s.student_id not in previous]
+    uploads, unreadable = _uploads(lab, todo)
+    files = CourseFiles.read(root, lab.name)
+    out.mkdir(parents=True, exist_ok=True)
+    outputs = writers(formats, out, lab)
+    recorded = dict(previous)
+    results: list[LabResult] = []
+    graded: set[str] = set()  # this run's students: each is recorded once, whatever Dask reruns
+    start = time.perf_counter()
+
+    def finish() -> None:
+        for output in outputs:
+            output.finish(recorded)
+
+    def record(result: LabResult, workers: int) -> None:
+        if result.student_id in graded:
+            return
+        graded.add(result.student_id)
+        for output in outputs:
+            output.write(result)
+        recorded[result.student_id] = result
+        results.append(result)
+        if len(results) % max(1, csv_every) == 0:
+            finish()
+        if progress:
+            elapsed = time.perf_counter() - start
+            rate = len(results) / elapsed if elapsed > 0 else 0.0
+            left = (len(todo) - len(results)) / rate if rate > 0 else float("nan")
+            progress(
+                f"[{len(results)}/{len(todo)}] {result.student_id}: {result.score:g}/{result.max_score:g} "
+                f"({rate:.2f}/s, about {left:.0f} s left, {workers} worker(s) alive)"
+            )
+
+    for result in unreadable:
+        record(result, 0)
+    if uploads:
+        with connect(address, max_tries) as client:
+            # A task that returns the files, not scattered data: a worker that dies with the only copy loses
+            # nothing, the scheduler computes it again from the graph.
+            shipped = client.submit(_the_files, files, key=f"course-files-{files.digest[:16]}", pure=False)
+            attempts: dict[str, int] = {}
+
+            def submit(upload: NotebookBytes) -> Any:
+                attempts[upload.student_id] = attempts.get(upload.student_id, 0) + 1
+                key = f"grade-{lab.name}-{upload.student_id}-{attempts[upload.student_id]}"
+                return client.submit(task, shipped, limits, upload, key=key, pure=False)
+
+            futures = {submit(upload): upload for upload in uploads}
+            pending = as_completed(list(futures))
+            for future in pending:
+                upload = futures.pop(future)
+                try:
+                    result = LabResult.from_dict(future.result())
+                except KilledWorker:
+                    message = (
+                        f"grading this submission ended the grader's process {max_tries} times, on different "
+                        "cluster workers: it was not graded (please tell your instructor)"
+                    )
+                    result = error_result(upload.student_id, lab, message)
+                except Exception as error:  # the cluster's own failure (a result lost with its worker): again
+                    if attempts[upload.student_id] < max_tries:
+                        retry = submit(upload)
+                        futures[retry] = upload
+                        pending.add(retry)
+                        continue
+                    message = f"the cluster could not grade this submission ({type(error).__name__}: {error})"
+                    result = error_result(upload.student_id, lab, message)
+                record(result, len(client.scheduler_info().get("workers", {})))
+    finish()
+    return results
