@@ -166,7 +166,12 @@ def connect(address: str, max_tries: int = MAX_TRIES) -> Iterator[Any]:
     # dying worker was processing, so each worker is given one task at a time (worker-saturation 1.0 with
     # single-threaded workers): only the submission that ran is blamed. These are the scheduler's settings: on
     # a cluster started elsewhere, set them there too (docs/cluster.md).
-    settings = {"distributed.scheduler.allowed-failures": max_tries - 1, "distributed.scheduler.worker-saturation": 1.0}
+    settings = {
+        "distributed.scheduler.allowed-failures": max_tries - 1,
+        "distributed.scheduler.worker-saturation": 1.0,
+        # The workers' statistical profiler samples every thread's stack 100 times a second: for nothing here.
+        "distributed.worker.profile.enabled": False,
+    }
     with dask.config.set(settings):
         if address.startswith(LOCAL):
             workers = address[len(LOCAL) :]

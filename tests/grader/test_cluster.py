@@ -31,13 +31,11 @@ from autograder.model.results import LabResult
 pytest.importorskip("distributed")
 
 LAB = "hyperparameter_search"  # the quickest lab to grade
-MISTAKES = ("uniform_beta", "linear_scale")  # the demo class's
-HOSTILE = {
-    "exits": "def sample_log_uniform(low, high, size, rng):\n    import os\n    os._exit(3)\n",
-    "patches_numpy": "np.allclose = lambda *a, **k: True\n"
-    "def sample_log_uniform(low, high, size, rng):\n    return np.zeros(size)\n",
-}
-VICTIM, KILLER = "victim", "killer"  # killed once: graded again elsewhere; kills every worker: an error
+MISTAKES = ("uniform_beta",)  # the demo class's
+HOSTILE = {"exits": "def sample_log_uniform(low, high, size, rng):\n    import os\n    os._exit(3)\n"}
+# Killed once: graded again elsewhere; kills every worker it runs on: an error. Their names sort first, so that
+# Dask (first in, first out) gives them to the workers before any has built its grader: a death costs little.
+VICTIM, KILLER = "a_victim", "a_killer"
 MAX_TRIES = 2
 ZYGOTE = "autograder.isolation.zygote"
 
