@@ -117,7 +117,8 @@ CHECKS: dict[str, tuple[Check, ...]] = {
         ),
         from_scratch(
             "batch_norm_forward",
-            rule="`ops.batch_normalization` is what you are building, so it is not (nor any other built-in batch or layer normalisation)",
+            rule="`ops.batch_normalization` is what you are building, so it is not "
+            "(nor any other built-in batch or layer normalisation)",
         ),
     ),
     "test_batch_norm_layer": (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -81,7 +82,7 @@ def model_judge(evidence: Evidence) -> Verdict:
             f"BatchNormalization layers; the model has {n_lab_bn} ({summary})"
         )
     expected_block = ["lab BatchNormalization", "ReLU"] if bn else ["ReLU"]
-    for number, (n, following) in enumerate(zip(dense[:-1], dense[1:], strict=True), start=1):
+    for number, (n, following) in enumerate(itertools.pairwise(dense), start=1):
         block = [
             "ReLU" if _is_relu(kind, o["activations"][k]) else kind
             for k, kind in enumerate(kinds[n + 1 : following], start=n + 1)

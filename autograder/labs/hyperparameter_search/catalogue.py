@@ -4,26 +4,40 @@ judges are in the module of each exercise (samplers, search, refine)."""
 
 from __future__ import annotations
 
-import math
-import random
-from collections.abc import Callable
-from typing import Any
-
-import numpy as np
-
-from autograder.model.checks import Check, Evidence, Verdict, failed, passed, probe_factory
-from autograder.toolkit.judges import with_hint
-from autograder.toolkit.distributions import FALSE_REJECT, dkw_epsilon, fraction_within, ks_uniform
+from autograder.labs.hyperparameter_search import refine
+from autograder.labs.hyperparameter_search.answers import ANSWERS
+from autograder.labs.hyperparameter_search.samplers import (
+    _BAD_BETA_RANGES,
+    _BAD_LOG_RANGES,
+    bad_range_judge,
+    bad_range_probe,
+    beta_half_above,
+    beta_ks_judge,
+    determinism,
+    ends_reached,
+    log_uniform_judge,
+    sampler_inputs,
+    sampler_probe,
+    shape_and_bounds,
+    three_quarters_below,
+)
+from autograder.labs.hyperparameter_search.search import (
+    distribution_probe,
+    distributions_judge,
+    order_judge,
+    order_probe,
+    search_calls_judge,
+    search_determinism,
+    search_determinism_probe,
+    search_inputs,
+    search_probe,
+    unknown_kind_judge,
+    unknown_kind_probe,
+)
+from autograder.model.checks import Check
 from autograder.toolkit.from_scratch import from_scratch_check
 from autograder.toolkit.questions import Choice, Numbers, form_check
 from autograder.toolkit.stand_ins import integration_check
-from autograder.toolkit.probes import raised
-from autograder.model.errors import ContractError
-from autograder.labs.hyperparameter_search import refine
-from autograder.labs.hyperparameter_search.answers import ANSWERS
-from autograder.labs.hyperparameter_search.samplers import _BAD_BETA_RANGES, _BAD_LOG_RANGES, bad_range_judge, bad_range_probe, beta_half_above, beta_ks_judge, determinism, ends_reached, log_uniform_judge, sampler_inputs, sampler_probe, shape_and_bounds, three_quarters_below
-from autograder.labs.hyperparameter_search.search import distribution_probe, distributions_judge, order_judge, order_probe, search_calls_judge, search_determinism, search_determinism_probe, search_inputs, search_probe, unknown_kind_judge, unknown_kind_probe
-
 
 # The core numeric check of each answer: "implemented from scratch" scores only once it passes.
 CORE_CHECK = {
@@ -90,7 +104,8 @@ CHECKS: dict[str, tuple[Check, ...]] = {
         ),
         from_scratch(
             "sample_log_uniform",
-            rule="a ready-made log-scale sampler (`scipy.stats.loguniform` or `reciprocal`, Optuna, KerasTuner, scikit-learn) does not count",
+            rule="a ready-made log-scale sampler (`scipy.stats.loguniform` or `reciprocal`, Optuna, KerasTuner, "
+            "scikit-learn) does not count",
         ),
     ),
     "test_sample_beta": (
@@ -153,7 +168,8 @@ CHECKS: dict[str, tuple[Check, ...]] = {
             order_judge,
             make_inputs=search_inputs(8),
             probe=order_probe,
-            rule="a stable sort that keeps tied trials in the order they ran, with `NaN` scores (a diverged training) last",
+            rule="a stable sort that keeps tied trials in the order they ran, with `NaN` scores (a diverged "
+            "training) last",
         ),
         Check(
             "each kind has its distribution over 2000 trials",
@@ -242,7 +258,23 @@ CHECKS: dict[str, tuple[Check, ...]] = {
             rule="Raise a `ValueError` when no trial has a finite score.",
         ),
     ),
-    "test_q_distinct_values": (form_check("q_distinct_values", "distinct_learning_rates", Numbers(2), rule='Answer with two integers, `(grid, random)`.'),),
-    "test_q_beta_share": (form_check("q_beta_share", "share_at_least_0999", Numbers(2), rule='Answer with two numbers between 0 and 1, `(log scale, uniform)`.'),),
-    "test_q_panda_or_caviar": (form_check("q_panda_or_caviar", "approach", Choice(('a', 'b', 'c')), rule='Answer with a letter, as a string.'),),
+    "test_q_distinct_values": (
+        form_check(
+            "q_distinct_values",
+            "distinct_learning_rates",
+            Numbers(2),
+            rule="Answer with two integers, `(grid, random)`.",
+        ),
+    ),
+    "test_q_beta_share": (
+        form_check(
+            "q_beta_share",
+            "share_at_least_0999",
+            Numbers(2),
+            rule="Answer with two numbers between 0 and 1, `(log scale, uniform)`.",
+        ),
+    ),
+    "test_q_panda_or_caviar": (
+        form_check("q_panda_or_caviar", "approach", Choice(("a", "b", "c")), rule="Answer with a letter, as a string."),
+    ),
 }

@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from autograder.model.checks import Evidence, Verdict, failed, passed
-from autograder.toolkit.probes import raised
-from autograder.model.errors import ContractError
 from autograder.labs.hyperparameter_search.library import namespace
+from autograder.model.checks import Evidence, Verdict, failed, passed
+from autograder.model.errors import ContractError
+from autograder.toolkit.probes import raised
 
 MARGIN = 0.1
 SPACE = {

@@ -10,18 +10,11 @@ from typing import Any
 
 import numpy as np
 
-from autograder.model.checks import Check, Evidence, Verdict, failed, passed, probe_factory
-from autograder.toolkit.judges import with_hint
-from autograder.toolkit.distributions import FALSE_REJECT, dkw_epsilon, fraction_within, ks_uniform
-from autograder.toolkit.from_scratch import from_scratch_check
-from autograder.toolkit.questions import Choice, Numbers, form_check
-from autograder.toolkit.stand_ins import integration_check
-from autograder.toolkit.probes import raised
+from autograder.model.checks import Evidence, Verdict, failed, passed, probe_factory
 from autograder.model.errors import ContractError
-from autograder.labs.hyperparameter_search import refine
-from autograder.labs.hyperparameter_search.answers import ANSWERS
-
-
+from autograder.toolkit.distributions import FALSE_REJECT, fraction_within, ks_uniform
+from autograder.toolkit.judges import with_hint
+from autograder.toolkit.probes import raised
 
 N_DRAWS = 10_000
 
@@ -187,7 +180,7 @@ def beta_transform(values: np.ndarray) -> np.ndarray:
 def _beta_hint(out: np.ndarray, low: float, high: float) -> str:
     """Which misreading of beta = 1 - 10**r the draws show, if any."""
     with np.errstate(all="ignore"):
-        if 0 < low and ks_uniform(beta_transform(out), math.log10(low), math.log10(high)).ok:
+        if low > 0 and ks_uniform(beta_transform(out), math.log10(low), math.log10(high)).ok:
             return (
                 "r is drawn on [log10(low), log10(high)]; beta needs r uniform on "
                 "[log10(1 - high), log10(1 - low)], then beta = 1 - 10**r"
@@ -220,7 +213,7 @@ def beta_half_above(evidence: Evidence) -> Verdict:
     if test.ok:
         return passed(f"the median beta is {np.median(out):.4f}; {test.detail}")
     hint = _beta_hint(out, 0.9, 0.999)
-    if not hint and 0.9 <= out.min() and np.mean(out >= 0.99) < 0.2:
+    if not hint and out.min() >= 0.9 and np.mean(out >= 0.99) < 0.2:
         hint = (
             "too few draws near 1: uniform beta (or KerasTuner's reverse_log) puts only about 10% at or above "
             "0.99, where the averaging window 1/(1 - beta) changes fastest"

@@ -10,18 +10,12 @@ from typing import Any
 
 import numpy as np
 
-from autograder.model.checks import Check, Evidence, Verdict, failed, passed, probe_factory
-from autograder.toolkit.judges import with_hint
-from autograder.toolkit.distributions import FALSE_REJECT, dkw_epsilon, fraction_within, ks_uniform
-from autograder.toolkit.from_scratch import from_scratch_check
-from autograder.toolkit.questions import Choice, Numbers, form_check
-from autograder.toolkit.stand_ins import integration_check
-from autograder.toolkit.probes import raised
-from autograder.model.errors import ContractError
-from autograder.labs.hyperparameter_search import refine
-from autograder.labs.hyperparameter_search.answers import ANSWERS
 from autograder.labs.hyperparameter_search.samplers import beta_transform
-
+from autograder.model.checks import Evidence, Verdict, failed, passed
+from autograder.model.errors import ContractError
+from autograder.toolkit.distributions import FALSE_REJECT, dkw_epsilon, ks_uniform
+from autograder.toolkit.judges import with_hint
+from autograder.toolkit.probes import raised
 
 SPACE = {
     "learning_rate": ("log", 1e-4, 1e-1),

@@ -33,8 +33,18 @@ _AUTODIFF = (
 )
 
 ANSWERS = (
-    AnswerSpec("one_hot", ("one_hot",), ("keras.*one_hot", "keras.utils.to_categorical", "tensorflow.one_hot",
-                                         "jax.nn.one_hot", "torch.*one_hot", "sklearn.*")),
+    AnswerSpec(
+        "one_hot",
+        ("one_hot",),
+        (
+            "keras.*one_hot",
+            "keras.utils.to_categorical",
+            "tensorflow.one_hot",
+            "jax.nn.one_hot",
+            "torch.*one_hot",
+            "sklearn.*",
+        ),
+    ),
     # keras.ops.logsumexp is allowed: the log-sum-exp form is a correct softmax.
     AnswerSpec("softmax", ("softmax",), _SOFTMAX_BUILTINS),
     AnswerSpec("q_hardmax", ("hardmax_of_z",), question=True),
@@ -44,5 +54,7 @@ ANSWERS = (
     AnswerSpec("q_loss", ("loss_value",), question=True),
     AnswerSpec("softmax_grad", ("softmax_cross_entropy_grad",), _LOSS_BUILTINS + _AUTODIFF),
     AnswerSpec("q_dz", ("dz_one_example",), question=True),
-    AnswerSpec("softmax_classifier", ("build_softmax_classifier",), ("keras.layers.Softmax", "keras.activations.softmax")),
+    AnswerSpec(
+        "softmax_classifier", ("build_softmax_classifier",), ("keras.layers.Softmax", "keras.activations.softmax")
+    ),
 )

@@ -4,34 +4,64 @@ in the module of each exercise (one_hot, softmax, crossentropy, gradient, classi
 
 from __future__ import annotations
 
-import os
-import tempfile
-from typing import Any
-
 import numpy as np
 
-from autograder.model.checks import BUILTIN, Check, Evidence, Mistake, Verdict, failed, passed
-from autograder.toolkit.judges import close, trained_accuracy, with_hint
-from autograder.toolkit.compare import Tolerance, compare, to_numpy
-from autograder.toolkit.from_scratch import from_scratch_check
-from autograder.toolkit.questions import Choice, Numbers, form_check
-from autograder.toolkit.stand_ins import integration_check
-from autograder.toolkit.probes import calls, compile_for_fit, raised
 from autograder.labs.softmax_regression import formulas as f
 from autograder.labs.softmax_regression.answers import ANSWERS
-from autograder.toolkit.layer_contract import (
-    config_observations,
-    config_round_trips,
-    rebuilt_from_config,
-    reload_problem,
-    saved_and_reloaded,
+from autograder.labs.softmax_regression.classifier import (
+    ACCURACY_THRESHOLD,
+    accurate_enough,
+    classifier_dims,
+    digits_inputs,
+    prediction_probe,
+    predicts_softmax_of_dense,
+    structure_ok,
+    structure_probe,
+    training_probe,
 )
-from autograder.labs.softmax_regression.classifier import ACCURACY_THRESHOLD, accurate_enough, classifier_dims, digits_inputs, prediction_probe, predicts_softmax_of_dense, structure_ok, structure_probe, training_probe
-from autograder.labs.softmax_regression.crossentropy import CLIPPED_CASE, CROSSENTROPY_MISTAKES, FLOAT32_MEAN, cce_probe, from_logits_expected, labels_and_probabilities
-from autograder.labs.softmax_regression.gradient import GRADIENT_MISTAKES, GRADIENT_TOLERANCE, grad_probe, labels_and_logits
-from autograder.labs.softmax_regression.one_hot import bad_labels_rejected, labels_and_classes, one_hot_dtype_and_shape, probe_bad_labels
-from autograder.labs.softmax_regression.softmax import EXTREME_LOGITS, EXTREME_TOLERANCE, SOFTMAX_MISTAKES, config_judge, config_probe, dense_softmax_inputs, layer_probe, logits, model_probe, reloaded_predicts_the_same, rows_sum_to_one, saved_model_probe, shift_invariant, shift_probe, symbolic_probe
-
+from autograder.labs.softmax_regression.crossentropy import (
+    CLIPPED_CASE,
+    CROSSENTROPY_MISTAKES,
+    FLOAT32_MEAN,
+    cce_probe,
+    from_logits_expected,
+    labels_and_probabilities,
+)
+from autograder.labs.softmax_regression.gradient import (
+    GRADIENT_MISTAKES,
+    GRADIENT_TOLERANCE,
+    grad_probe,
+    labels_and_logits,
+)
+from autograder.labs.softmax_regression.one_hot import (
+    bad_labels_rejected,
+    labels_and_classes,
+    one_hot_dtype_and_shape,
+    probe_bad_labels,
+)
+from autograder.labs.softmax_regression.softmax import (
+    EXTREME_LOGITS,
+    EXTREME_TOLERANCE,
+    SOFTMAX_MISTAKES,
+    config_judge,
+    config_probe,
+    dense_softmax_inputs,
+    layer_probe,
+    logits,
+    model_probe,
+    reloaded_predicts_the_same,
+    rows_sum_to_one,
+    saved_model_probe,
+    shift_invariant,
+    shift_probe,
+    symbolic_probe,
+)
+from autograder.model.checks import BUILTIN, Check, Mistake
+from autograder.toolkit.from_scratch import from_scratch_check
+from autograder.toolkit.judges import close
+from autograder.toolkit.probes import calls
+from autograder.toolkit.questions import Numbers, form_check
+from autograder.toolkit.stand_ins import integration_check
 
 # The core numeric check of each answer: "implemented from scratch" scores only once it passes.
 CORE_CHECK = {
@@ -339,8 +369,17 @@ CHECKS: dict[str, tuple[Check, ...]] = {
             "softmax_classifier", rule='`keras.layers.Softmax` and `activation="softmax"` do not count as your layer'
         ),
     ),
-    "test_q_hardmax": (form_check("q_hardmax", "hardmax_of_z", Numbers(4), rule='Answer with four numbers.'),),
-    "test_q_two_classes": (form_check("q_two_classes", "y_hat_1", Numbers(1), rule='Answer with one number (three decimals are enough).'),),
-    "test_q_loss": (form_check("q_loss", "loss_value", Numbers(1), rule='Answer with one number (natural logarithm; three decimals are enough).'),),
-    "test_q_dz": (form_check("q_dz", "dz_one_example", Numbers(3), rule='Answer with three numbers.'),),
+    "test_q_hardmax": (form_check("q_hardmax", "hardmax_of_z", Numbers(4), rule="Answer with four numbers."),),
+    "test_q_two_classes": (
+        form_check("q_two_classes", "y_hat_1", Numbers(1), rule="Answer with one number (three decimals are enough)."),
+    ),
+    "test_q_loss": (
+        form_check(
+            "q_loss",
+            "loss_value",
+            Numbers(1),
+            rule="Answer with one number (natural logarithm; three decimals are enough).",
+        ),
+    ),
+    "test_q_dz": (form_check("q_dz", "dz_one_example", Numbers(3), rule="Answer with three numbers."),),
 }

@@ -3,21 +3,14 @@ that changes nothing, extreme logits, symbolic tensors, and the layer's Keras co
 
 from __future__ import annotations
 
-import os
-import tempfile
 from typing import Any
 
 import numpy as np
 
-from autograder.model.checks import BUILTIN, Check, Evidence, Mistake, Verdict, failed, passed
-from autograder.toolkit.judges import close, trained_accuracy, with_hint
-from autograder.toolkit.compare import Tolerance, compare, to_numpy
-from autograder.toolkit.from_scratch import from_scratch_check
-from autograder.toolkit.questions import Choice, Numbers, form_check
-from autograder.toolkit.stand_ins import integration_check
-from autograder.toolkit.probes import calls, compile_for_fit, raised
 from autograder.labs.softmax_regression import formulas as f
-from autograder.labs.softmax_regression.answers import ANSWERS
+from autograder.model.checks import Evidence, Mistake, Verdict, failed, passed
+from autograder.toolkit.compare import Tolerance, compare, to_numpy
+from autograder.toolkit.judges import close, with_hint
 from autograder.toolkit.layer_contract import (
     config_observations,
     config_round_trips,
@@ -25,7 +18,6 @@ from autograder.toolkit.layer_contract import (
     reload_problem,
     saved_and_reloaded,
 )
-
 
 
 def logits(*shape: int, scale: float = 3.0, dtype: str = "float32", key: str = "z"):
