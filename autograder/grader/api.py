@@ -12,13 +12,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from autograder.engine.submissions import AnswerCells, Submission, canonical_stem, read_answers
+from autograder.grader.class_run import ClassRun
 from autograder.grader.isolated_grader import SANDBOX, Grader
 from autograder.grader.verdicts import error_result
 from autograder.isolation.limits import Limits
 from autograder.model.checks import Lab
 from autograder.model.results import LabResult
-from autograder.outputs.folder import load_results
-from autograder.outputs.writers import DEFAULT, writers
+from autograder.outputs.writers import DEFAULT
 
 
 def read_submissions(lab: Lab, submissions: Sequence[Submission]) -> list[AnswerCells]:
@@ -44,14 +44,12 @@ def grade_notebook(
     student = read_answers(lab, notebook, student_id or canonical_stem(notebook))
     if student.error:
         return error_result(student.student_id, lab, student.error)
-    results: list[LabResult] = []
     with tempfile.TemporaryDirectory(prefix="autograder-notebook-") as scratch:
         grader = Grader(lab, root, Path(scratch), 1, limits, private=[notebook.parent, *private], sandbox=sandbox)
         try:
-            grader.grade([student], results.append)
+            return grader.grade_one(student)
         finally:
             grader.close()
-    return results[0]
 
 
 def grade_class(
@@ -72,34 +70,20 @@ def grade_class(
     ``formats`` the writers of :mod:`autograder.outputs.writers` the results go through.
     Raises SandboxFailure, before any result is written, where the sandbox cannot be built.
     """
-    previous, ignored = load_results(out, lab) if out.is_dir() else ({}, [])
-    if progress and ignored:
-        progress(f"ignored {len(ignored)} file(s) in {out} this grader did not write: {', '.join(ignored[:5])}")
-    todo = read_submissions(lab, [s for s in submissions if force or s.student_id not in previous])
+    run = ClassRun(lab, out, submissions, force, progress)
+    todo = read_submissions(lab, run.todo)
     grader = None
     if any(not student.error for student in todo):  # else nothing to run: no warm process, no references
         # Answers reach a worker through its own pipe: the submissions' folders can be hidden too.
         grader = Grader(lab, root, out, jobs, limits, private=[s.path.parent for s in submissions], sandbox=sandbox)
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        outputs = writers(formats, out, lab)
-        recorded = dict(previous)
-        results: list[LabResult] = []
+        run.open(formats)
 
         def record(result: LabResult) -> None:
-            for output in outputs:
-                output.write(result)
-            recorded[result.student_id] = result
-            for output in outputs:
-                output.finish(recorded)
-            results.append(result)
+            run.record(result)
+            run.finish()
             if progress:
-                before = previous.get(result.student_id)
-                change = ""
-                if force and before is not None and before.score != result.score:
-                    change = f" (was {before.score:g})"
-                score = f"{result.score:g}/{result.max_score:g}"
-                progress(f"[{len(results)}/{len(todo)}] {result.student_id}: {score}{change}")
+                progress(run.line(result))
 
         if grader is None:
             for student in todo:
@@ -107,9 +91,8 @@ def grade_class(
         else:
             grader.grade(todo, record)
         if not todo:
-            for output in outputs:
-                output.finish(recorded)
-        return results
+            run.finish()
+        return run.results
     finally:
         if grader is not None:
             grader.close()

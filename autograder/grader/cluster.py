@@ -20,26 +20,27 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import hashlib
 import shutil
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from autograder.engine import course
 from autograder.engine.submissions import Submission, read_answers
+from autograder.grader.class_run import ClassRun
 from autograder.grader.isolated_grader import Grader
 from autograder.grader.verdicts import error_result
 from autograder.isolation.limits import Limits
 from autograder.labs import get_lab
 from autograder.model.checks import Lab
 from autograder.model.results import LabResult
-from autograder.outputs.folder import load_results
-from autograder.outputs.writers import DEFAULT, FINISH_EVERY, writers
+from autograder.outputs.writers import DEFAULT, FINISH_EVERY
 
 LOCAL = "local:"
 MAX_NOTEBOOK_BYTES = 32 * 2**20  # a lab notebook is well under 1 MB; this bounds what a task carries
@@ -63,7 +64,7 @@ class CourseFiles:
             lab, tuple((path.as_posix(), (root / path).read_bytes()) for path in course.grading_files(root, lab))
         )
 
-    @property
+    @functools.cached_property  # every task asks its worker's grader by it
     def digest(self) -> str:
         hashed = hashlib.sha256(self.lab.encode())
         for path, content in self.files:
@@ -93,7 +94,6 @@ class _WarmGrader:
     grader: Grader
     folder: Path
     uploads: Path
-    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 _GRADERS: dict[tuple[str, Limits], _WarmGrader] = {}
@@ -142,10 +142,7 @@ def grade_on_worker(files: CourseFiles, limits: Limits, upload: NotebookBytes) -
     try:
         path = folder / (Path(upload.name).name or "submission.ipynb")
         path.write_bytes(upload.content)
-        student = read_answers(warm.grader.lab, path, upload.student_id)
-        results: list[LabResult] = []
-        warm.grader.grade([student], results.append)
-        return results[0].to_dict()
+        return warm.grader.grade_one(read_answers(warm.grader.lab, path, upload.student_id)).to_dict()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -235,41 +232,22 @@ def grade_class_on_cluster(
     from distributed import as_completed
     from distributed.scheduler import KilledWorker
 
-    previous, ignored = load_results(out, lab) if out.is_dir() else ({}, [])
-    if progress and ignored:
-        progress(f"ignored {len(ignored)} file(s) in {out} this grader did not write: {', '.join(ignored[:5])}")
-    todo = [s for s in submissions if force or s.student_id not in previous]
-    uploads, unreadable = _uploads(lab, todo)
+    run = ClassRun(lab, out, submissions, force, progress)
+    uploads, unreadable = _uploads(lab, run.todo)
     files = CourseFiles.read(root, lab.name)
-    out.mkdir(parents=True, exist_ok=True)
-    outputs = writers(formats, out, lab)
-    recorded = dict(previous)
-    results: list[LabResult] = []
-    graded: set[str] = set()  # this run's students: each is recorded once, whatever Dask reruns
+    run.open(formats)
     start = time.perf_counter()
 
-    def finish() -> None:
-        for output in outputs:
-            output.finish(recorded)
-
     def record(result: LabResult, workers: int) -> None:
-        if result.student_id in graded:
-            return
-        graded.add(result.student_id)
-        for output in outputs:
-            output.write(result)
-        recorded[result.student_id] = result
-        results.append(result)
-        if len(results) % max(1, csv_every) == 0:
-            finish()
+        if not run.record(result):
+            return  # Dask ran it again somewhere: each student is recorded once
+        if len(run.results) % max(1, csv_every) == 0:
+            run.finish()
         if progress:
             elapsed = time.perf_counter() - start
-            rate = len(results) / elapsed if elapsed > 0 else 0.0
-            left = (len(todo) - len(results)) / rate if rate > 0 else float("nan")
-            progress(
-                f"[{len(results)}/{len(todo)}] {result.student_id}: {result.score:g}/{result.max_score:g} "
-                f"({rate:.2f}/s, about {left:.0f} s left, {workers} worker(s) alive)"
-            )
+            rate = len(run.results) / elapsed if elapsed > 0 else 0.0
+            left = (len(run.todo) - len(run.results)) / rate if rate > 0 else float("nan")
+            progress(f"{run.line(result)} ({rate:.2f}/s, about {left:.0f} s left, {workers} worker(s) alive)")
 
     for result in unreadable:
         record(result, 0)
@@ -306,5 +284,5 @@ def grade_class_on_cluster(
                     message = f"the cluster could not grade this submission ({type(error).__name__}: {error})"
                     result = error_result(upload.student_id, lab, message)
                 record(result, len(client.scheduler_info().get("workers", {})))
-    finish()
-    return results
+    run.finish()
+    return run.results

@@ -162,6 +162,12 @@ class Grader:
             with self.slot_lock:
                 self.slots.append(slot)
 
+    def grade_one(self, student: AnswerCells) -> LabResult:
+        """One student's result."""
+        results: list[LabResult] = []
+        self.grade([student], results.append)
+        return results[0]
+
     def grade(self, students: Sequence[AnswerCells], on_result: Callable[[LabResult], None]) -> None:
         """Grade each student's answer cells; ``on_result`` gets each result as it comes."""
         with ThreadPoolExecutor(max_workers=self.jobs) as pool:
