@@ -3,14 +3,16 @@
 The same isolated grader as on one machine runs on every Dask worker: each worker keeps one warm
 :class:`~autograder.grader.isolated_grader.Grader` (its sandbox, its warm process, the references computed
 once), built from the course files the client ships to it (:class:`CourseFiles`: no shared file system).
-A task carries one submission's bytes and returns that student's plain result; student code runs only in the
-sandboxed workers the Grader forks, never in a Dask worker process itself.
+A task carries a few submissions' bytes (a batch: the grader judges one while the next runs in its sandbox, as
+on one machine) and returns their plain results; student code runs only in the sandboxed workers the Grader
+forks, never in a Dask worker process itself.
 
 On the client, results stream into the output folder as they finish, through the same writers and ledger as
 on one machine (so a run resumes the same way), with grades.csv rewritten every ``csv_every`` results and at
-the end. Dask reschedules the tasks of a worker that dies on another worker; a task that has been running on
-``max_tries`` workers that all died (a submission that kills its worker) is recorded as an error, not retried
-forever.
+the end. The client decides what happens to the tasks of a worker that dies (the scheduler gives them back at
+once: ``allowed-failures`` 0): a batch is sent again split, one submission per task, since which of them killed
+the worker is unknown; a submission alone on ``max_tries`` workers that all died under it is recorded as an
+error, not retried forever.
 
 ``ADDRESS`` is a Dask scheduler (``tcp://host:8786``: started by dask-jobqueue on Slurm or PBS, by
 dask-kubernetes, or by hand) or ``local:N``, a ``LocalCluster`` of N single-threaded worker processes here.
@@ -22,6 +24,7 @@ import atexit
 import contextlib
 import functools
 import hashlib
+import itertools
 import shutil
 import tempfile
 import threading
@@ -44,7 +47,9 @@ from autograder.outputs.writers import DEFAULT, FINISH_EVERY
 
 LOCAL = "local:"
 MAX_NOTEBOOK_BYTES = 32 * 2**20  # a lab notebook is well under 1 MB; this bounds what a task carries
-MAX_TRIES = 3  # workers a submission may see die under it before it is recorded as an error
+MAX_TRIES = 3  # workers a submission alone may see die under it before it is recorded as an error
+MAX_BATCH = 8  # submissions a task carries at most
+TASKS_PER_WORKER = 4  # the batches are small enough that each worker gets at least this many (an even finish)
 
 
 class ClusterError(RuntimeError):
@@ -109,11 +114,14 @@ def _worker_threads() -> int:
         return 1
 
 
-def _close_graders() -> None:
-    for warm in _GRADERS.values():
-        warm.grader.close()
-        shutil.rmtree(warm.folder, ignore_errors=True)
-    _GRADERS.clear()
+def _close_graders(digest: str | None = None, limits: Limits | None = None) -> None:
+    """Close this process's graders (the one for ``digest`` and ``limits`` only, when given): their warm
+    processes end and their folders go."""
+    with _GRADERS_LOCK:
+        for key in [key for key in _GRADERS if digest is None or key == (digest, limits)]:
+            warm = _GRADERS.pop(key)
+            warm.grader.close()
+            shutil.rmtree(warm.folder, ignore_errors=True)
 
 
 def _warm_grader(files: CourseFiles, limits: Limits) -> _WarmGrader:
@@ -130,21 +138,34 @@ def _warm_grader(files: CourseFiles, limits: Limits) -> _WarmGrader:
             # The uploads are hidden from the sandbox: answers reach a worker through its own pipe.
             grader = Grader(get_lab(files.lab), root, out, _worker_threads(), limits, private=[uploads])
             if not _GRADERS:
-                atexit.register(_close_graders)
+                atexit.register(_close_graders)  # registered again after a close: harmless
             _GRADERS[key] = _WarmGrader(grader, folder, uploads)
         return _GRADERS[key]
 
 
-def grade_on_worker(files: CourseFiles, limits: Limits, upload: NotebookBytes) -> dict[str, Any]:
-    """A Dask task: one student's result (``LabResult.to_dict``), graded by this worker's warm grader."""
+def grade_on_worker(files: CourseFiles, limits: Limits, uploads: Sequence[NotebookBytes]) -> list[dict[str, Any]]:
+    """A Dask task: the results (``LabResult.to_dict``) of a batch of submissions, graded by this worker's warm
+    grader, which judges each while the next runs in its sandbox."""
     warm = _warm_grader(files, limits)
     folder = Path(tempfile.mkdtemp(dir=warm.uploads))
     try:
-        path = folder / (Path(upload.name).name or "submission.ipynb")
-        path.write_bytes(upload.content)
-        return warm.grader.grade_one(read_answers(warm.grader.lab, path, upload.student_id)).to_dict()
+        students = []
+        for number, upload in enumerate(uploads):
+            path = folder / str(number) / (Path(upload.name).name or "submission.ipynb")
+            path.parent.mkdir()
+            path.write_bytes(upload.content)
+            students.append(read_answers(warm.grader.lab, path, upload.student_id))
+        results: list[LabResult] = []
+        warm.grader.grade(students, results.append)
+        return [result.to_dict() for result in results]
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def batch_size(submissions: int, workers: int) -> int:
+    """Submissions per task: up to :data:`MAX_BATCH`, and few enough that every worker gets
+    :data:`TASKS_PER_WORKER` tasks (the last tasks finish close together)."""
+    return max(1, min(MAX_BATCH, submissions // (TASKS_PER_WORKER * max(1, workers))))
 
 
 def _the_files(files: CourseFiles) -> CourseFiles:
@@ -152,22 +173,28 @@ def _the_files(files: CourseFiles) -> CourseFiles:
 
 
 @contextlib.contextmanager
-def connect(address: str, max_tries: int = MAX_TRIES) -> Iterator[Any]:
+def connect(address: str) -> Iterator[Any]:
     """A Dask client of the cluster at ``address`` (``local:N`` starts one here), closed afterwards."""
     try:
         import dask
         from distributed import Client, LocalCluster
     except ImportError:
         raise ClusterError("grading on a cluster needs Dask: python -m pip install 'distributed>=2024.1'") from None
-    # A task is marked bad once it has been running on this many workers that died. Dask blames every task a
-    # dying worker was processing, so each worker is given one task at a time (worker-saturation 1.0 with
-    # single-threaded workers): only the submission that ran is blamed. These are the scheduler's settings: on
-    # a cluster started elsewhere, set them there too (docs/cluster.md).
+    # The scheduler gives a dying worker's task back to the client at once (allowed-failures 0), which decides:
+    # split a batch, or count a death against the one submission that ran (grade_class_on_cluster). Each worker
+    # is given one task at a time (worker-saturation 1.0 with single-threaded workers), so that a death is
+    # charged to that task only. These are the scheduler's settings: on a cluster started elsewhere, set them
+    # there too (docs/cluster.md); with Dask's defaults a task is only retried longer before the client decides.
     settings = {
-        "distributed.scheduler.allowed-failures": max_tries - 1,
+        "distributed.scheduler.allowed-failures": 0,
         "distributed.scheduler.worker-saturation": 1.0,
         # The workers' statistical profiler samples every thread's stack 100 times a second: for nothing here.
         "distributed.worker.profile.enabled": False,
+        # Dask's monitors wake every 20 to 500 ms (event-loop ticks, system and memory sampling): an idle local:1
+        # cluster took 7% of a core from the grading beside it, 1% with these (measured on 2 cores).
+        "distributed.admin.tick.interval": "1s",
+        "distributed.admin.system-monitor.interval": "5s",
+        "distributed.worker.memory.monitor-interval": "1s",
     }
     with dask.config.set(settings):
         if address.startswith(LOCAL):
@@ -222,16 +249,15 @@ def grade_class_on_cluster(
     formats: Sequence[str] = DEFAULT,
     csv_every: int = FINISH_EVERY,
     max_tries: int = MAX_TRIES,
-    task: Callable[[CourseFiles, Limits, NotebookBytes], dict[str, Any]] = grade_on_worker,
+    batch: int | None = None,
+    task: Callable[[CourseFiles, Limits, Sequence[NotebookBytes]], list[dict[str, Any]]] = grade_on_worker,
 ) -> list[LabResult]:
     """Grade the submissions not graded yet (all with ``force``) on the cluster at ``address``; results are
     written as they come, exactly as :func:`autograder.grader.api.grade_class` writes them.
 
-    ``task`` is what a Dask worker runs for one upload (the tests give one that kills its worker).
+    ``batch``: submissions per task (default :func:`batch_size` of the class and the workers); ``task`` is what
+    a Dask worker runs for one batch (the tests give one that kills its worker).
     """
-    from distributed import as_completed
-    from distributed.scheduler import KilledWorker
-
     run = ClassRun(lab, out, submissions, force, progress)
     uploads, unreadable = _uploads(lab, run.todo)
     files = CourseFiles.read(root, lab.name)
@@ -252,37 +278,70 @@ def grade_class_on_cluster(
     for result in unreadable:
         record(result, 0)
     if uploads:
-        with connect(address, max_tries) as client:
-            # A task that returns the files, not scattered data: a worker that dies with the only copy loses
-            # nothing, the scheduler computes it again from the graph.
-            shipped = client.submit(_the_files, files, key=f"course-files-{files.digest[:16]}", pure=False)
-            attempts: dict[str, int] = {}
-
-            def submit(upload: NotebookBytes) -> Any:
-                attempts[upload.student_id] = attempts.get(upload.student_id, 0) + 1
-                key = f"grade-{lab.name}-{upload.student_id}-{attempts[upload.student_id]}"
-                return client.submit(task, shipped, limits, upload, key=key, pure=False)
-
-            futures = {submit(upload): upload for upload in uploads}
-            pending = as_completed(list(futures))
-            for future in pending:
-                upload = futures.pop(future)
-                try:
-                    result = LabResult.from_dict(future.result())
-                except KilledWorker:
-                    message = (
-                        f"grading this submission ended the grader's process {max_tries} times, on different "
-                        "cluster workers: it was not graded (please tell your instructor)"
-                    )
-                    result = error_result(upload.student_id, lab, message)
-                except Exception as error:  # the cluster's own failure (a result lost with its worker): again
-                    if attempts[upload.student_id] < max_tries:
-                        retry = submit(upload)
-                        futures[retry] = upload
-                        pending.add(retry)
-                        continue
-                    message = f"the cluster could not grade this submission ({type(error).__name__}: {error})"
-                    result = error_result(upload.student_id, lab, message)
-                record(result, len(client.scheduler_info().get("workers", {})))
+        with connect(address) as client:
+            try:
+                _grade_uploads(client, lab, files, limits, uploads, batch, max_tries, task, record)
+            finally:
+                with contextlib.suppress(Exception):  # the workers' graders end with the run, not with the workers
+                    client.run(_close_graders, files.digest, limits)
     run.finish()
     return run.results
+
+
+def _grade_uploads(
+    client: Any,
+    lab: Lab,
+    files: CourseFiles,
+    limits: Limits,
+    uploads: Sequence[NotebookBytes],
+    batch: int | None,
+    max_tries: int,
+    task: Callable[[CourseFiles, Limits, Sequence[NotebookBytes]], list[dict[str, Any]]],
+    record: Callable[[LabResult, int], None],
+) -> None:
+    """Send the uploads in batches and record their results as they come; a batch whose task failed is sent
+    again one submission per task, and a submission that failed alone ``max_tries`` times gets an error."""
+    from distributed import as_completed
+    from distributed.scheduler import KilledWorker
+
+    # A task that returns the files, not scattered data: a worker that dies with the only copy loses nothing,
+    # the scheduler computes it again from the graph.
+    shipped = client.submit(_the_files, files, key=f"course-files-{files.digest[:16]}", pure=False)
+    size = batch or batch_size(len(uploads), len(client.scheduler_info().get("workers", {})))
+    serial = itertools.count()
+    failures: dict[str, int] = {}
+    futures: dict[Any, tuple[NotebookBytes, ...]] = {}
+    pending = as_completed()
+
+    def submit(uploads: tuple[NotebookBytes, ...]) -> None:
+        key = f"grade-{lab.name}-{uploads[0].student_id}-{len(uploads)}-{next(serial)}"
+        future = client.submit(task, shipped, limits, uploads, key=key, pure=False)
+        futures[future] = uploads
+        pending.add(future)
+
+    for first in range(0, len(uploads), size):
+        submit(tuple(uploads[first : first + size]))
+    for future in pending:
+        sent = futures.pop(future)
+        try:
+            results = [LabResult.from_dict(plain) for plain in future.result()]
+        except Exception as error:  # its worker died (KilledWorker), or the task failed or its result was lost
+            if len(sent) > 1:  # which one was the cause is unknown: each alone
+                for upload in sent:
+                    submit((upload,))
+                continue
+            student = sent[0].student_id
+            failures[student] = failures.get(student, 0) + 1
+            if failures[student] < max_tries:
+                submit(sent)
+                continue
+            if isinstance(error, KilledWorker):
+                message = (
+                    f"grading this submission ended the grader's process {max_tries} times, on different "
+                    "cluster workers: it was not graded (please tell your instructor)"
+                )
+            else:
+                message = f"the cluster could not grade this submission ({type(error).__name__}: {error})"
+            results = [error_result(student, lab, message)]
+        for result in results:
+            record(result, len(client.scheduler_info().get("workers", {})))
