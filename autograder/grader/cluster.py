@@ -52,6 +52,25 @@ MAX_BATCH = 8  # submissions a task carries at most
 TASKS_PER_WORKER = 4  # the batches are small enough that each worker gets at least this many (an even finish)
 
 
+# The scheduler gives a dying worker's task back to the client at once (allowed-failures 0), which decides:
+# split a batch, or count a death against the one submission that ran (grade_class_on_cluster). Each worker
+# is given one task at a time (worker-saturation 1.0 with single-threaded workers), so that a death is
+# charged to that task only. local:N's cluster is started with these; start a cluster of your own inside
+# dask.config.set(DASK_SETTINGS), or put them in its configuration (docs/cluster.md): with Dask's defaults a task
+# is only retried longer before the client decides.
+DASK_SETTINGS = {
+    "distributed.scheduler.allowed-failures": 0,
+    "distributed.scheduler.worker-saturation": 1.0,
+    # The workers' statistical profiler samples every thread's stack 100 times a second: for nothing here.
+    "distributed.worker.profile.enabled": False,
+    # Dask's monitors wake every 20 to 500 ms (event-loop ticks, system and memory sampling): an idle local:1
+    # cluster took 7% of a core from the grading beside it, 1% with these (measured on 2 cores).
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "5s",
+    "distributed.worker.memory.monitor-interval": "1s",
+}
+
+
 class ClusterError(RuntimeError):
     """The cluster cannot be reached or started (a wrong address, Dask missing)."""
 
@@ -172,31 +191,24 @@ def _the_files(files: CourseFiles) -> CourseFiles:
     return files
 
 
+def close_worker_graders(client: Any) -> None:
+    """End the warm graders every worker of ``client``'s cluster keeps (after runs given that client)."""
+    client.run(_close_graders)
+
+
 @contextlib.contextmanager
-def connect(address: str) -> Iterator[Any]:
-    """A Dask client of the cluster at ``address`` (``local:N`` starts one here), closed afterwards."""
+def connect(address: str | Any) -> Iterator[Any]:
+    """A Dask client of the cluster at ``address`` (``local:N`` starts one here), closed afterwards; a
+    ``distributed.Client`` is used as it is, and left open."""
+    if not isinstance(address, str):
+        yield address
+        return
     try:
         import dask
         from distributed import Client, LocalCluster
     except ImportError:
         raise ClusterError("grading on a cluster needs Dask: python -m pip install 'distributed>=2024.1'") from None
-    # The scheduler gives a dying worker's task back to the client at once (allowed-failures 0), which decides:
-    # split a batch, or count a death against the one submission that ran (grade_class_on_cluster). Each worker
-    # is given one task at a time (worker-saturation 1.0 with single-threaded workers), so that a death is
-    # charged to that task only. These are the scheduler's settings: on a cluster started elsewhere, set them
-    # there too (docs/cluster.md); with Dask's defaults a task is only retried longer before the client decides.
-    settings = {
-        "distributed.scheduler.allowed-failures": 0,
-        "distributed.scheduler.worker-saturation": 1.0,
-        # The workers' statistical profiler samples every thread's stack 100 times a second: for nothing here.
-        "distributed.worker.profile.enabled": False,
-        # Dask's monitors wake every 20 to 500 ms (event-loop ticks, system and memory sampling): an idle local:1
-        # cluster took 7% of a core from the grading beside it, 1% with these (measured on 2 cores).
-        "distributed.admin.tick.interval": "1s",
-        "distributed.admin.system-monitor.interval": "5s",
-        "distributed.worker.memory.monitor-interval": "1s",
-    }
-    with dask.config.set(settings):
+    with dask.config.set(DASK_SETTINGS):
         if address.startswith(LOCAL):
             workers = address[len(LOCAL) :]
             if not workers.isdigit() or int(workers) < 1:
@@ -242,7 +254,7 @@ def grade_class_on_cluster(
     root: Path,
     submissions: Sequence[Submission],
     out: Path,
-    address: str,
+    address: str | Any,
     limits: Limits,
     force: bool = False,
     progress: Callable[[str], None] | None = None,
@@ -254,6 +266,9 @@ def grade_class_on_cluster(
 ) -> list[LabResult]:
     """Grade the submissions not graded yet (all with ``force``) on the cluster at ``address``; results are
     written as they come, exactly as :func:`autograder.grader.api.grade_class` writes them.
+
+    ``address`` may also be a ``distributed.Client`` of a cluster started with :func:`connect`'s settings: its
+    workers then keep their graders warm for the next run with it (:func:`close_worker_graders` ends them).
 
     ``batch``: submissions per task (default :func:`batch_size` of the class and the workers); ``task`` is what
     a Dask worker runs for one batch (the tests give one that kills its worker).
@@ -282,8 +297,9 @@ def grade_class_on_cluster(
             try:
                 _grade_uploads(client, lab, files, limits, uploads, batch, max_tries, task, record)
             finally:
-                with contextlib.suppress(Exception):  # the workers' graders end with the run, not with the workers
-                    client.run(_close_graders, files.digest, limits)
+                if isinstance(address, str):  # the graders end with the run; a caller's client keeps them warm
+                    with contextlib.suppress(Exception):
+                        client.run(_close_graders, files.digest, limits)
     run.finish()
     return run.results
 
