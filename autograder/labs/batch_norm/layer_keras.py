@@ -19,6 +19,7 @@ from autograder.toolkit.layer_contract import (
     reload_problem,
     saved_and_reloaded,
 )
+from autograder.toolkit.probes import probe_jit_compile
 from autograder.toolkit.tracebacks import is_stub
 
 
@@ -132,7 +133,7 @@ def fit_probe(answers: Any, inputs: dict[str, Any]) -> dict[str, Any]:
     model = keras.Sequential(
         [keras.Input(x.shape[1:]), keras.layers.Dense(x.shape[-1]), answers.BatchNormalization(name="bn")]
     )
-    model.compile(optimizer=keras.optimizers.SGD(0.01), loss="mse", jit_compile=False)
+    model.compile(optimizer=keras.optimizers.SGD(0.01), loss="mse", jit_compile=probe_jit_compile())
     layer = built(model.get_layer("bn"), (None, x.shape[-1]))
     steps = {"start": moving_statistics(layer)}
     model.fit(x, y, epochs=1, batch_size=16, verbose=0)
