@@ -40,6 +40,7 @@ from autograder.grader.class_run import ClassRun
 from autograder.grader.isolated_grader import Grader
 from autograder.grader.verdicts import error_result
 from autograder.isolation.limits import Limits
+from autograder.isolation.pool import SandboxFailure
 from autograder.labs import get_lab
 from autograder.model.checks import Lab
 from autograder.model.results import LabResult
@@ -290,17 +291,19 @@ def grade_class_on_cluster(
             left = (len(run.todo) - len(run.results)) / rate if rate > 0 else float("nan")
             progress(f"{run.line(result)} ({rate:.2f}/s, about {left:.0f} s left, {workers} worker(s) alive)")
 
-    for result in unreadable:
-        record(result, 0)
-    if uploads:
-        with connect(address) as client:
-            try:
-                _grade_uploads(client, lab, files, limits, uploads, batch, max_tries, task, record)
-            finally:
-                if isinstance(address, str):  # the graders end with the run; a caller's client keeps them warm
-                    with contextlib.suppress(Exception):
-                        client.run(_close_graders, files.digest, limits)
-    run.finish()
+    try:
+        for result in unreadable:
+            record(result, 0)
+        if uploads:
+            with connect(address) as client:
+                try:
+                    _grade_uploads(client, lab, files, limits, uploads, batch, max_tries, task, record)
+                finally:
+                    if isinstance(address, str):  # the graders end with the run; a caller's client keeps them warm
+                        with contextlib.suppress(Exception):
+                            client.run(_close_graders, files.digest, limits)
+    finally:
+        run.finish()  # grades.csv holds every result recorded, however the run ended
     return run.results
 
 
@@ -341,6 +344,14 @@ def _grade_uploads(
         sent = futures.pop(future)
         try:
             results = [LabResult.from_dict(plain) for plain in future.result()]
+        except SandboxFailure as error:  # the worker, not the students: nobody is recorded, grading stops
+            for other in futures:
+                other.cancel()
+            raise ClusterError(
+                f"a cluster worker cannot isolate student code, so grading stopped ({error}). The results recorded "
+                "before are kept: run the same command again once every worker can build the sandbox "
+                "(docs/isolation.md)"
+            ) from None
         except Exception as error:  # its worker died (KilledWorker), or the task failed or its result was lost
             if len(sent) > 1:  # which one was the cause is unknown: each alone
                 for upload in sent:

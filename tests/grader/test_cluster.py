@@ -183,3 +183,30 @@ def test_progress_says_done_rate_time_left_and_workers(graded):
 def test_no_grader_process_is_left_running(graded):
     """Do the warm processes of the workers (the killed ones' included) end with the cluster?"""
     assert graded["left"] == set()
+
+
+def refusing_task(files, limits, uploads):
+    """A worker whose machine cannot build the sandbox (what the Grader raises there)."""
+    from autograder.isolation.pool import SandboxFailure
+
+    raise SandboxFailure("namespaces: unprivileged user namespaces are disabled here")
+
+
+def test_a_worker_that_cannot_isolate_stops_the_run_and_records_nobody(tmp_path):
+    """Does a worker that cannot build the sandbox stop the run with the reason, recording no student (an error
+    result would count as graded, and the run could not simply be resumed once the worker is mended)?"""
+    import cloudpickle
+
+    from autograder.grader.cluster import ClusterError, grade_class_on_cluster
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    folder, out = tmp_path / "class", tmp_path / "out"
+    folder.mkdir()
+    filled = with_answers(read_notebook(release_path(REPO, LAB)), reference_sources(LAB))
+    for name in ("ada", "bo"):
+        nbformat.write(filled, folder / f"{name}.ipynb")
+    submissions = find(LAB, [str(folder)])
+    with pytest.raises(ClusterError, match=r"cannot isolate student code.*user namespaces are disabled"):
+        grade_class_on_cluster(get_lab(LAB), REPO, submissions, out, "local:1", Limits(), task=refusing_task)
+    assert sorted(p.name for p in out.glob("*.json")) == []
+    assert (out / "grades.csv").read_text().splitlines()[1:] == []
