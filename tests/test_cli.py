@@ -67,3 +67,17 @@ def test_the_gradescope_runner_answers_by_its_old_name(repo):
         )
         assert result.returncode == 0, (module, result.stderr)
         assert "Grade a Gradescope upload; write results.json." in result.stdout
+
+
+def test_a_wrong_cluster_address_is_refused_before_anything_is_written(repo, tmp_path):
+    """Does `grade --cluster local:0` say what a local cluster needs, exit 2, and leave no output folder?"""
+    import shutil
+
+    lab = "hyperparameter_search"
+    (tmp_path / "class").mkdir()
+    shutil.copy(repo / "labs" / lab / f"{lab}.ipynb", tmp_path / "class" / "ada.ipynb")
+    out = tmp_path / "out"
+    result = run("grade", lab, str(tmp_path / "class"), "--out", str(out), "--cluster", "local:0", cwd=repo)
+    assert result.returncode == 2, result.stderr
+    assert "--cluster local:N needs a number of workers N >= 1" in result.stderr
+    assert "Traceback" not in result.stderr and not out.exists()

@@ -277,33 +277,32 @@ def grade_class_on_cluster(
     run = ClassRun(lab, out, submissions, force, progress)
     uploads, unreadable = _uploads(lab, run.todo)
     files = CourseFiles.read(root, lab.name)
-    run.open(formats)
-    start = time.perf_counter()
+    # The cluster first: a wrong address or a cluster that does not start writes nothing into ``out``.
+    with connect(address) if uploads else contextlib.nullcontext() as client:
+        run.open(formats)
+        start = time.perf_counter()
 
-    def record(result: LabResult, workers: int) -> None:
-        if not run.record(result):
-            return  # Dask ran it again somewhere: each student is recorded once
-        if len(run.results) % max(1, csv_every) == 0:
-            run.finish()
-        if progress:
-            elapsed = time.perf_counter() - start
-            rate = len(run.results) / elapsed if elapsed > 0 else 0.0
-            left = (len(run.todo) - len(run.results)) / rate if rate > 0 else float("nan")
-            progress(f"{run.line(result)} ({rate:.2f}/s, about {left:.0f} s left, {workers} worker(s) alive)")
+        def record(result: LabResult, workers: int) -> None:
+            if not run.record(result):
+                return  # Dask ran it again somewhere: each student is recorded once
+            if len(run.results) % max(1, csv_every) == 0:
+                run.finish()
+            if progress:
+                elapsed = time.perf_counter() - start
+                rate = len(run.results) / elapsed if elapsed > 0 else 0.0
+                left = (len(run.todo) - len(run.results)) / rate if rate > 0 else float("nan")
+                progress(f"{run.line(result)} ({rate:.2f}/s, about {left:.0f} s left, {workers} worker(s) alive)")
 
-    try:
-        for result in unreadable:
-            record(result, 0)
-        if uploads:
-            with connect(address) as client:
-                try:
-                    _grade_uploads(client, lab, files, limits, uploads, batch, max_tries, task, record)
-                finally:
-                    if isinstance(address, str):  # the graders end with the run; a caller's client keeps them warm
-                        with contextlib.suppress(Exception):
-                            client.run(_close_graders, files.digest, limits)
-    finally:
-        run.finish()  # grades.csv holds every result recorded, however the run ended
+        try:
+            for result in unreadable:
+                record(result, 0)
+            if client is not None:
+                _grade_uploads(client, lab, files, limits, uploads, batch, max_tries, task, record)
+        finally:
+            run.finish()  # grades.csv holds every result recorded, however the run ended
+            if client is not None and isinstance(address, str):  # a caller's client keeps its graders warm
+                with contextlib.suppress(Exception):
+                    client.run(_close_graders, files.digest, limits)
     return run.results
 
 
