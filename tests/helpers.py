@@ -4,6 +4,8 @@ lab catalogues make. A module, so that tests import it by name (conftest.py hold
 from __future__ import annotations
 
 import json
+import subprocess
+import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -99,3 +101,20 @@ EARLY: dict[str, Any] = {}
 def started_early(module_name: str, start: Callable[[], Any]) -> Any:
     """The handle ``start_early`` returned at collection (or a fresh one, when run otherwise)."""
     return EARLY.get(module_name) or EARLY.setdefault(module_name, start())
+
+
+def processes(pattern: str, full_command: bool = False) -> set[int]:
+    """The PIDs of the processes now running whose name (or, with ``full_command``, command line) matches."""
+    found = subprocess.run(["pgrep", *(["-f"] if full_command else []), pattern], capture_output=True, text=True)
+    return {int(pid) for pid in found.stdout.split()}
+
+
+def processes_left(
+    pattern: str, full_command: bool = False, ignore: Collection[int] = (), seconds: float = 5
+) -> set[int]:
+    """The matching processes (but those in ``ignore``) still running ``seconds`` from now at the latest: a
+    killed process, and the ones that end with it, take a moment to go."""
+    deadline = time.monotonic() + seconds
+    while (left := processes(pattern, full_command) - set(ignore)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return left

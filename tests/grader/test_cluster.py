@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import functools
 import os
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import nbformat
 import pytest
-from helpers import REPO, reference_sources
+from helpers import REPO, processes, processes_left, reference_sources
 
 from autograder.engine.cells import read_notebook, with_answers
 from autograder.engine.course import release_path
@@ -58,21 +56,6 @@ def killing_task(markers: str, files, limits, uploads):
     return grade_on_worker(files, limits, uploads)
 
 
-def _zygotes() -> set[int]:
-    """The warm grader processes now running on this machine."""
-    found = subprocess.run(["pgrep", "-f", ZYGOTE], capture_output=True, text=True).stdout.split()
-    return {int(pid) for pid in found}
-
-
-def _zygotes_after(before: set[int], seconds: float = 10) -> set[int]:
-    """The warm grader processes not in ``before`` that are still running ``seconds`` from now at the latest
-    (a killed process takes a moment to go)."""
-    deadline = time.monotonic() + seconds
-    while (left := _zygotes() - before) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    return left
-
-
 def _comparable(result: LabResult) -> tuple:
     """A result without its timings: status, notes, and every check's verdict, points and message."""
     cells = tuple((cell.grade_id, cell.checks) for cell in result.cells)
@@ -104,7 +87,7 @@ def graded(tmp_path_factory):
     (folder / "unreadable.ipynb").write_bytes(b"\x00 not a notebook")
     submissions = find(LAB, [str(folder)])
     lab, limits = get_lab(LAB), Limits(timeout=60)
-    before = _zygotes()
+    before = processes(ZYGOTE, full_command=True)
     local = grade_class(lab, REPO, submissions, top / "local", 2, limits)
     from autograder.grader.cluster import grade_class_on_cluster
 
@@ -123,7 +106,7 @@ def graded(tmp_path_factory):
         batch=3,  # [a_killer, a_victim, exits] dies and is split; the others are graded in one task
         task=task,
     )
-    after = _zygotes_after(before)
+    after = processes_left(ZYGOTE, full_command=True, ignore=before, seconds=10)
     again = grade_class_on_cluster(lab, REPO, submissions, top / "cluster", "local:2", limits, task=task)
     return {
         "local": {r.student_id: r for r in local},

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from helpers import REPO, reference_sources
+from helpers import REPO, processes, processes_left, reference_sources
 
 from autograder.engine.cells import read_notebook, with_answers
 from autograder.engine.course import release_path
@@ -216,8 +216,7 @@ def test_endless_code_is_stopped_and_said_so(batch):
 
 def test_no_process_outlives_its_submission(batch):
     """Is a child started with setsid gone once grading ends?"""
-    left = subprocess.run(["pgrep", "-f", MARKER], capture_output=True, text=True)
-    assert left.stdout.strip() == "", left.stdout
+    assert processes(MARKER, full_command=True) == set()
 
 
 def test_solution_classmates_and_output_are_out_of_reach(batch):
@@ -299,12 +298,7 @@ def test_a_killed_run_resumes_without_loss_or_duplicates(tmp_path):
     run.wait()
     done_before = {p.stem for p in out.glob("student*.json")}
     assert done_before == {"student0"}
-    survivors = ""
-    for _ in range(20):  # the warm process, then the worker, then its PID namespace end: give them a moment
-        survivors = subprocess.run(["pgrep", marker], capture_output=True, text=True).stdout
-        if not survivors:
-            break
-        time.sleep(0.25)
+    survivors = processes_left(marker)  # the warm process, then the worker, then its PID namespace end
     assert not survivors, f"processes outlived the killed grader: {survivors}"
     left = list(Path(tempfile.gettempdir()).glob(f"autograder-grader-{run.pid}-*"))
     assert left, "the killed grader's work folder was expected to be left behind"
